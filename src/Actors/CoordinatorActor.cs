@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using FedActors.Aggregation;
+
+namespace FedActors.Actors;
+
+/// <summary>
+/// Drives synchronous rounds. A state machine: <c>Idle</c> until asked to run, then per round <c>Collecting</c>
+/// (one slot per worker id, closed when every slot is filled or the deadline passes) and <c>Aggregating</c>
+/// (the pool owns the matrix), and finally <c>Flushing</c> while the metrics actor writes its files.
+/// Every message a phase does not expect is handled explicitly: reports are rejected and counted, stray
+/// protocol messages are logged.
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+{
+    private const string DeadlineTimer = "round-deadline";
+    private const int RejectionsLoggedPerRound = 10;
+
+    private readonly CoordinatorSetup _setup;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, int> _workerIdBySender;
+    private readonly GradientMatrix _matrix;
+    private readonly bool[] _present;
+    private readonly double[] _batchLoss;
+    private readonly float[] _aggregate;
+    private readonly Stopwatch _roundClock = new();
+    private readonly Stopwatch _aggregateClock = new();
+
+    private IActorRef _requester = ActorRefs.Nobody;
+    private int _round;
+    private int _accepted;
+    private int _rejected;
+    private RoundMetrics? _lastMetrics;
+
+    public CoordinatorActor(CoordinatorSetup setup)
+    {
+        setup.Validate();
+        _setup = setup;
+        var workers = setup.Workers.Count;
+        var parameters = setup.Server.ParameterCount;
+        _workerIdBySender = new Dictionary<IActorRef, int>(workers);
+        for (var id = 0; id < workers; id++)
+            _workerIdBySender.Add(setup.Workers[id], id);
+        _matrix = new GradientMatrix(workers, parameters);
+        _present = new bool[workers];
+        _batchLoss = new double[workers];
+        _aggregate = new float[parameters];
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(CoordinatorSetup setup) => Akka.Actor.Props.Create(() => new CoordinatorActor(setup));
+
+    private void Idle()
+    {
+        Receive<RunRequested>(_ =>
+        {
+            _requester = Sender;
+            StartRound(1);
+        });
+        Receive<GradientReady>(report => Reject(report, RejectionReason.StaleRound, "no round is open"));
+    }
+
+    private void Collecting()
+    {
+        Receive<GradientReady>(OnReport);
+        Receive<RoundDeadlinePassed>(deadline =>
+        {
+            if (deadline.Round == _round)
+                CloseCollection();
+        });
+        ReceiveAny(message => _log.Warning("Round {0}: unexpected {1} while collecting", _round, message.GetType().Name));
+    }
+
+    private void Aggregating()
+    {
+        Receive<GradientReady>(report => Reject(report,
+            report.Round == _round ? RejectionReason.Late : RejectionReason.StaleRound,
+            report.Round == _round ? "collection already closed" : $"round {_round} is open"));
+        Receive<AggregateComputed>(done => done.Round == _round, _ =>
+        {
+            _aggregateClock.Stop();
+            _setup.Server.ApplyAggregate(_aggregate);
+            FinishRound(updateSkipped: false);
+        });
+        Receive<AggregationFailed>(failed => failed.Round == _round, failed => Fail($"aggregation failed: {failed.Reason}"));
+        Receive<RoundDeadlinePassed>(_ => { });
+        ReceiveAny(message => _log.Warning("Round {0}: unexpected {1} while aggregating", _round, message.GetType().Name));
+    }
+
+    private void Flushing()
+    {
+        Receive<MetricsFlushed>(flushed =>
+        {
+            _requester.Tell(new RunCompleted(_lastMetrics!, flushed.RejectionsByReason, _setup.Server.Snapshot()));
+            Become(Finished);
+        });
+        Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
+        ReceiveAny(message => _log.Warning("Unexpected {0} while flushing metrics", message.GetType().Name));
+    }
+
+    private void Finished()
+    {
+        Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
+        ReceiveAny(message => _log.Warning("Unexpected {0} after the run ended", message.GetType().Name));
+    }
+
+    private void StartRound(int round)
+    {
+        _round = round;
+        _accepted = 0;
+        _rejected = 0;
+        Array.Clear(_present);
+        Array.Clear(_batchLoss);
+        _matrix.ResetRows();
+        _roundClock.Restart();
+        _aggregateClock.Reset();
+
+        var started = new RoundStarted(round, _setup.Server.Snapshot());
+        foreach (var worker in _setup.Workers)
+            worker.Tell(started);
+        Timers.StartSingleTimer(DeadlineTimer, new RoundDeadlinePassed(round), _setup.RoundDeadline);
+        Become(Collecting);
+    }
+
+    private void OnReport(GradientReady report)
+    {
+        // Identity first: a report's claims (round, length, values) mean nothing until we know who sent it.
+        if (!_workerIdBySender.TryGetValue(Sender, out var senderId) || senderId != report.WorkerId)
+        {
+            Reject(report, RejectionReason.UnknownSender, $"sender {Sender.Path} is not worker {report.WorkerId}");
+            return;
+        }
+        if (report.Round != _round)
+        {
+            Reject(report, RejectionReason.StaleRound, $"round {_round} is open");
+            return;
+        }
+        if (_present[senderId])
+        {
+            Reject(report, RejectionReason.Duplicate, "slot already filled this round");
+            return;
+        }
+        if (report.Gradient.Length != _matrix.Columns)
+        {
+            Reject(report, RejectionReason.WrongLength, $"{report.Gradient.Length} values, expected {_matrix.Columns}");
+            return;
+        }
+        var bad = ReportValidation.FirstNonFinite(report.Gradient);
+        if (bad >= 0)
+        {
+            Reject(report, RejectionReason.NonFinite, $"value {report.Gradient[bad]} at coordinate {bad}");
+            return;
+        }
+
+        report.Gradient.CopyTo(_matrix.Row(senderId));
+        _present[senderId] = true;
+        _batchLoss[senderId] = report.BatchLoss;
+        _accepted++;
+        if (_accepted == _setup.Workers.Count)
+            CloseCollection();
+    }
+
+    private void Reject(GradientReady report, RejectionReason reason, string detail)
+    {
+        _rejected++;
+        if (_rejected <= RejectionsLoggedPerRound)
+            _log.Warning("Round {0}: rejected report of worker {1} for round {2}: {3} ({4})", _round, report.WorkerId, report.Round, reason, detail);
+        else if (_rejected == RejectionsLoggedPerRound + 1)
+            _log.Warning("Round {0}: more rejections this round; the rest are counted in metrics.csv without a log line", _round);
+        _setup.Metrics.Tell(new ReportRejected(_round, report.WorkerId, reason, detail));
+    }
+
+    private void CloseCollection()
+    {
+        Timers.Cancel(DeadlineTimer);
+        Become(Aggregating);
+        var rows = _matrix.Compact(_present);
+        if (rows < _setup.MinimumRows)
+        {
+            _log.Warning("Round {0}: {1} reports accepted, the rule needs {2}; no update this round", _round, rows, _setup.MinimumRows);
+            FinishRound(updateSkipped: true);
+            return;
+        }
+        _aggregateClock.Restart();
+        _setup.AggregatorPool.Tell(new AggregationRequested(_round, _matrix, _aggregate));
+    }
+
+    private void FinishRound(bool updateSkipped)
+    {
+        var lastRound = _round == _setup.Rounds;
+        var evaluate = _setup.EvalEvery > 0 && (_round % _setup.EvalEvery == 0 || lastRound);
+        _roundClock.Stop();
+        var metrics = new RoundMetrics(
+            _round,
+            HonestTrainLoss(),
+            _setup.Server.ParamError(),
+            evaluate ? _setup.Server.TestAccuracy() : null,
+            _accepted,
+            _rejected,
+            _setup.Workers.Count - _accepted,
+            updateSkipped,
+            _roundClock.Elapsed.TotalMilliseconds,
+            _aggregateClock.Elapsed.TotalMilliseconds);
+        _lastMetrics = metrics;
+        _setup.Metrics.Tell(new RoundCompleted(metrics));
+
+        if (lastRound)
+        {
+            _setup.Metrics.Tell(new RunEnded(_round));
+            Become(Flushing);
+        }
+        else
+        {
+            StartRound(_round + 1);
+        }
+    }
+
+    /// <summary>Mean mini-batch loss of the honest workers that reported, summed in worker-id order.</summary>
+    private double HonestTrainLoss()
+    {
+        var sum = 0.0;
+        var count = 0;
+        for (var id = 0; id < _present.Length; id++)
+        {
+            if (_present[id] && !_setup.IsByzantine[id])
+            {
+                sum += _batchLoss[id];
+                count++;
+            }
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Error("Round {0}: {1}; stopping the run", _round, reason);
+        Timers.CancelAll();
+        _requester.Tell(new RunFailed(_round, reason));
+        Become(Finished);
+    }
+}

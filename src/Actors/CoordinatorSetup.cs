@@ -1,0 +1,31 @@
+using Akka.Actor;
+
+namespace FedActors.Actors;
+
+/// <summary>Everything the coordinator needs to drive a run; the host builds it from the validated config.</summary>
+/// <param name="Workers">One actor per worker id, index = id. The coordinator accepts a worker's report only from this actor.</param>
+/// <param name="IsByzantine">Ground truth per worker id; used for metrics only, never for aggregation.</param>
+/// <param name="MinimumRows">The rule's minimum row count; a round with fewer accepted reports applies no update.</param>
+/// <param name="EvalEvery">test_accuracy is measured every this many rounds and at the last round; 0 turns it off.</param>
+public sealed record CoordinatorSetup(
+    int Rounds,
+    IReadOnlyList<IActorRef> Workers,
+    IReadOnlyList<bool> IsByzantine,
+    ModelServer Server,
+    IActorRef AggregatorPool,
+    IActorRef Metrics,
+    int MinimumRows,
+    TimeSpan RoundDeadline,
+    int EvalEvery)
+{
+    public void Validate()
+    {
+        if (Rounds < 1) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "a run needs at least one round");
+        if (Workers.Count == 0) throw new ArgumentException("a run needs at least one worker", nameof(Workers));
+        if (IsByzantine.Count != Workers.Count)
+            throw new ArgumentException($"{IsByzantine.Count} Byzantine flags for {Workers.Count} workers", nameof(IsByzantine));
+        if (RoundDeadline <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(RoundDeadline), RoundDeadline, "the round deadline must be positive");
+        if (EvalEvery < 0) throw new ArgumentOutOfRangeException(nameof(EvalEvery), EvalEvery, "eval.every cannot be negative");
+    }
+}

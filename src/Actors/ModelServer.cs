@@ -1,0 +1,51 @@
+using System.Numerics.Tensors;
+using FedActors.Learning;
+
+namespace FedActors.Actors;
+
+/// <summary>
+/// The server side of training, kept outside the coordinator actor so the actor only moves data and drives time:
+/// the global parameters, the optimizer that applies aggregates to them, and the measurements of a round.
+/// </summary>
+public sealed class ModelServer
+{
+    private readonly IModel _model;
+    private readonly SgdOptimizer _optimizer;
+    private readonly float[]? _thetaStar;
+    private readonly Dataset? _testSet;
+
+    /// <param name="thetaStar">The true parameters when the task has them (regression): enables param_error.</param>
+    /// <param name="testSet">Held-out data for test_accuracy when the model is a classifier.</param>
+    public ModelServer(IModel model, float[] initialParameters, SgdOptimizer optimizer, float[]? thetaStar, Dataset? testSet)
+    {
+        if (initialParameters.Length != model.ParameterCount)
+            throw new ArgumentException(
+                $"initial parameters have {initialParameters.Length} values, the model has {model.ParameterCount}", nameof(initialParameters));
+        if (thetaStar is not null && thetaStar.Length != model.ParameterCount)
+            throw new ArgumentException($"theta* has {thetaStar.Length} values, the model has {model.ParameterCount}", nameof(thetaStar));
+        _model = model;
+        _optimizer = optimizer;
+        _thetaStar = thetaStar;
+        _testSet = model is IClassifier ? testSet : null;
+        Parameters = initialParameters;
+    }
+
+    public int ParameterCount => _model.ParameterCount;
+
+    /// <summary>The live parameters; only the coordinator writes them, between rounds.</summary>
+    public float[] Parameters { get; }
+
+    public bool HasTestAccuracy => _testSet is not null;
+
+    /// <summary>A copy for <see cref="RoundStarted"/>: workers read it while the server may already be updating.</summary>
+    public float[] Snapshot() => (float[])Parameters.Clone();
+
+    public void ApplyAggregate(ReadOnlySpan<float> aggregate) => _optimizer.Step(Parameters, aggregate);
+
+    /// <summary>||theta - theta*||, or null when the task has no true parameters.</summary>
+    public double? ParamError() =>
+        _thetaStar is null ? null : TensorPrimitives.Distance<float>(Parameters, _thetaStar);
+
+    public double? TestAccuracy() =>
+        _testSet is null ? null : Evaluation.Accuracy((IClassifier)_model, Parameters, _testSet);
+}

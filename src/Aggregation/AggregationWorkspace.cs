@@ -1,0 +1,68 @@
+using FedActors.Aggregation.Kernels;
+
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// Scratch memory a rule may use while aggregating; one per shard (per concurrent caller), reused across rounds, so
+/// the hot path allocates nothing after the first round. Grows on demand and never shrinks; not thread-safe.
+/// </summary>
+/// <remarks>
+/// It holds one float area and one double area, each starting on a 64-byte boundary, and the sorting network for the
+/// last row count seen. A kernel asks for each at most once per call; asking again may move the area and invalidate
+/// spans handed out before.
+/// </remarks>
+public sealed class AggregationWorkspace
+{
+    private float[] _floats = [];
+    private int _floatsOrigin;
+    private int _floatsLength;
+    private double[] _doubles = [];
+    private int _doublesOrigin;
+    private int _doublesLength;
+    private int[] _network = [];
+    private int _networkLength;
+    private int _networkWires = -1;
+
+    public AggregationWorkspace()
+    {
+    }
+
+    /// <summary>Scratch floats; the contents are whatever the previous user left (finite values or zeros).</summary>
+    internal Span<float> Floats(int length)
+    {
+        if (length > _floatsLength)
+        {
+            _floatsLength = length;
+            _floats = AlignedMemory.Allocate<float>(_floatsLength, out _floatsOrigin);
+        }
+        return _floats.AsSpan(_floatsOrigin, length);
+    }
+
+    /// <summary>Scratch doubles; the contents are whatever the previous user left.</summary>
+    internal Span<double> Doubles(int length)
+    {
+        if (length > _doublesLength)
+        {
+            _doublesLength = length;
+            _doubles = AlignedMemory.Allocate<double>(_doublesLength, out _doublesOrigin);
+        }
+        return _doubles.AsSpan(_doublesOrigin, length);
+    }
+
+    /// <summary>The comparators of the sorting network for <paramref name="wires"/> rows, rebuilt only when n changes.</summary>
+    internal ReadOnlySpan<int> SortingNetwork(int wires)
+    {
+        if (wires != _networkWires)
+        {
+            _networkWires = -1;
+            _networkLength = Kernels.SortingNetwork.Build(wires, _network);
+            if (_networkLength > _network.Length)
+            {
+                _network = new int[_networkLength];
+                Kernels.SortingNetwork.Build(wires, _network);
+            }
+            _networkWires = wires;
+        }
+        return _network.AsSpan(0, _networkLength);
+    }
+}

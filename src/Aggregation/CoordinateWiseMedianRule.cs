@@ -1,0 +1,41 @@
+using FedActors.Aggregation.Kernels;
+
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// Coordinate-wise median, output_j = median_i x_ij (Yin, Chen, Ramchandran, Bartlett, "Byzantine-robust distributed
+/// learning: towards optimal statistical rates", ICML 2018). Even n gives the mean of the two middle values (NumPy).
+/// </summary>
+/// <remarks>
+/// f is used only for validation: the median's breakdown point is 1/2, so it needs n &gt; 2f, MinimumRows = 2f + 1.
+/// The result is exactly invariant to permuting the rows.
+/// </remarks>
+public sealed class CoordinateWiseMedianRule : ICoordinateWiseRule
+{
+    public CoordinateWiseMedianRule(int f)
+    {
+        MinimumRows = RuleArguments.CheckedMinimumRows(f, "median");
+        F = f;
+    }
+
+    /// <summary>Number of Byzantine rows the rule is told to tolerate.</summary>
+    public int F { get; }
+
+    public string Name => "median";
+
+    public int MinimumRows { get; }
+
+    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
+    }
+
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace)
+    {
+        RuleArguments.CheckRange(this, matrix, range, output.Length);
+        ArgumentNullException.ThrowIfNull(workspace);
+        var n = matrix.Rows;
+        OrderStatistics.AverageOfRanks(matrix, range, (n - 1) / 2, n / 2, output, workspace);
+    }
+}

@@ -1,0 +1,31 @@
+using FedActors.Aggregation.Kernels;
+
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// Coordinate-wise mean, output_j = (1/n) sum_i x_ij: the non-robust baseline (one Byzantine row moves it anywhere).
+/// Sums in double in worker-id order and rounds once to float.
+/// </summary>
+public sealed class MeanRule : ICoordinateWiseRule
+{
+    public MeanRule()
+    {
+    }
+
+    public string Name => "mean";
+
+    public int MinimumRows => 1;
+
+    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
+    }
+
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace)
+    {
+        RuleArguments.CheckRange(this, matrix, range, output.Length);
+        ArgumentNullException.ThrowIfNull(workspace);
+        RowMean.Average(matrix, range, output, workspace);
+    }
+}

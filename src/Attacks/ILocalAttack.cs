@@ -1,0 +1,18 @@
+namespace FedActors.Attacks;
+
+/// <summary>
+/// An attack that needs nothing but the Byzantine worker itself: it turns the worker's own honest gradient
+/// into the vector the worker reports. Colluding attacks, which see other workers' gradients, are computed
+/// by the coalition instead and do not implement this.
+/// </summary>
+public interface ILocalAttack
+{
+    /// <summary>The config name (<c>fedactors.attack.name</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Writes the malicious report into <paramref name="output"/> (same length as the honest gradient).
+    /// <paramref name="random"/> is the worker's stream for this round, so the forged vector is reproducible.
+    /// </summary>
+    void Forge(ReadOnlySpan<float> honestGradient, Span<float> output, Random random);
+}

@@ -1,0 +1,34 @@
+namespace FedActors.Host.Configuration;
+
+/// <summary>A validated experiment: every value read from fedactors.*, checked, with "auto" values resolved.</summary>
+public sealed record ExperimentSettings(
+    string Name,
+    int Rounds,
+    ulong BaseSeed,
+    ulong DataSeed,
+    ulong TrainingSeed,
+    int Workers,
+    int Byzantine,
+    TaskSettings Task,
+    TrainingSettings Training,
+    AggregatorSettings Aggregator,
+    AttackSettings Attack,
+    TimeSpan RoundDeadline,
+    int EvalEvery);
+
+/// <summary>The learning problem; one subtype per <c>fedactors.task.name</c>.</summary>
+public abstract record TaskSettings(string Name, int Dimension, int TrainSamples, int TestSamples);
+
+public sealed record LinearRegressionTask(int Dimension, int TrainSamples, int TestSamples, double NoiseStd, double ThetaScale)
+    : TaskSettings("linear-regression", Dimension, TrainSamples, TestSamples);
+
+public sealed record LogisticRegressionTask(int Dimension, int Classes, int TrainSamples, int TestSamples, double Separation)
+    : TaskSettings("logistic-regression", Dimension, TrainSamples, TestSamples);
+
+/// <param name="BatchSize">Mini-batch size, or null for each worker's whole shard.</param>
+public sealed record TrainingSettings(int? BatchSize, double LearningRate, double Momentum, double WeightDecay);
+
+/// <param name="F">The number of Byzantine rows the rule is told to tolerate (workers.byzantine unless set).</param>
+public sealed record AggregatorSettings(string Rule, int F, int Shards);
+
+public sealed record AttackSettings(string Name, double SignFlipScale, double GaussianMean, double GaussianStd);

@@ -1,0 +1,56 @@
+using Akka.Actor;
+using Akka.Configuration;
+using FedActors.Actors;
+
+namespace FedActors.Host.Running;
+
+/// <summary>How a run ended: completed with its last metrics, or failed with a reason.</summary>
+public sealed record RunOutcome(RunCompleted? Completed, RunFailed? Failed)
+{
+    public bool Succeeded => Completed is not null;
+}
+
+/// <summary>
+/// Starts one actor system for one experiment, wires metrics, aggregator pool, workers and coordinator, runs every
+/// round and shuts the system down. The results folder must exist; metrics.csv is written into it.
+/// </summary>
+public static class SimulationRunner
+{
+    public static async Task<RunOutcome> RunAsync(Experiment experiment, Config actorSystemConfig, string resultsDirectory,
+        Action<RoundMetrics>? onRound = null, CancellationToken cancellation = default)
+    {
+        var settings = experiment.Settings;
+        using var system = ActorSystem.Create("fedactors", actorSystemConfig);
+        try
+        {
+            var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
+            var pool = system.ActorOf(
+                AggregatorPoolActor.Props(experiment.Rule, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
+            var group = system.ActorOf(WorkerGroupActor.Props(experiment.Workers), "workers");
+            var workers = await group.Ask<WorkerGroupActor.WorkersCreated>(WorkerGroupActor.WorkersRequested.Instance, cancellation);
+
+            var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSetup(
+                settings.Rounds,
+                workers.Workers,
+                experiment.IsByzantine,
+                experiment.Server,
+                pool,
+                metrics,
+                experiment.Rule.MinimumRows,
+                settings.RoundDeadline,
+                settings.EvalEvery)), "coordinator");
+
+            var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
+            return answer switch
+            {
+                RunCompleted completed => new RunOutcome(completed, null),
+                RunFailed failed => new RunOutcome(null, failed),
+                _ => throw new InvalidOperationException($"coordinator answered {answer.GetType().Name}"),
+            };
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using FedActors.Learning;
+using Xunit;
+
+namespace FedActors.Actors.Tests;
+
+/// <summary>
+/// The round protocol with one probe per collaborator: three workers, the aggregator pool and the metrics actor.
+/// Time is a <see cref="TestScheduler"/>, so a deadline passes when the test says so, never by sleeping.
+/// </summary>
+public sealed class CoordinatorSpec : TestKit
+{
+    private const int Dimension = 4;
+    private const double LearningRate = 0.5;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private readonly TestProbe[] _workers;
+    private readonly TestProbe _pool;
+    private readonly TestProbe _metrics;
+
+    public CoordinatorSpec() : base("akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"")
+    {
+        _workers = [CreateTestProbe("worker-0"), CreateTestProbe("worker-1"), CreateTestProbe("worker-2")];
+        _pool = CreateTestProbe("pool");
+        _metrics = CreateTestProbe("metrics");
+    }
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1)
+    {
+        var model = new LinearRegressionModel(Dimension);
+        var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
+        var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), [false, false, true], server,
+            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0);
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
+        coordinator.Tell(RunRequested.Instance, TestActor);
+        return coordinator;
+    }
+
+    private RoundStarted ExpectRoundStartedEverywhere(int round)
+    {
+        var started = _workers.Select(w => w.ExpectMsg<RoundStarted>()).ToArray();
+        Assert.All(started, s => Assert.Equal(round, s.Round));
+        // One snapshot shared by every worker of the process, not a copy each.
+        Assert.All(started, s => Assert.Same(started[0].Model, s.Model));
+        return started[0];
+    }
+
+    private static float[] Gradient(params float[] values) => values;
+
+    /// <summary>Worker <paramref name="workerId"/>'s probe sends a report, as the real worker would.</summary>
+    private void Report(IActorRef coordinator, int workerId, int round, float[] gradient, double loss = 1.0) =>
+        coordinator.Tell(new GradientReady(round, workerId, gradient, loss), _workers[workerId].Ref);
+
+    [Fact]
+    public void A_full_round_aggregates_rows_in_worker_id_order_whatever_the_arrival_order()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+
+        Report(coordinator, 2, 1, Gradient(3, 3, 3, 3), loss: 30);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1), loss: 10);
+        Report(coordinator, 1, 1, Gradient(2, 2, 2, 2), loss: 20);
+
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal(1, request.Round);
+        Assert.Equal(3, request.Matrix.Rows);
+        Assert.Equal([1f, 1f, 1f, 1f], request.Matrix.RowView(0).ToArray());
+        Assert.Equal([2f, 2f, 2f, 2f], request.Matrix.RowView(1).ToArray());
+        Assert.Equal([3f, 3f, 3f, 3f], request.Matrix.RowView(2).ToArray());
+
+        float[] aggregate = [1, 2, 3, 4];
+        aggregate.CopyTo(request.Output, 0);
+        _pool.Reply(new AggregateComputed(1));
+
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.Equal((1, 3, 0, 0, false), (metrics.Round, metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports, metrics.UpdateSkipped));
+        // Worker 2 is Byzantine: train_loss is the mean over the honest reports only.
+        Assert.Equal(15.0, metrics.TrainLoss);
+        Assert.Equal(1, _metrics.ExpectMsg<RunEnded>().Rounds);
+        _metrics.Reply(new MetricsFlushed(new Dictionary<RejectionReason, int>()));
+
+        var completed = ExpectMsg<RunCompleted>();
+        // theta_1 = theta_0 - lr * aggregate, with theta_0 = 0.
+        Assert.Equal([-0.5f, -1f, -1.5f, -2f], completed.FinalModel);
+    }
+
+    [Fact]
+    public void A_report_after_the_deadline_is_rejected_as_late_and_the_round_goes_on_without_it()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 1, 1, Gradient(2, 2, 2, 2));
+        _pool.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        Scheduler.Advance(Deadline);
+
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal(2, request.Matrix.Rows);
+        Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
+        var rejected = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((1, 2, RejectionReason.Late), (rejected.Round, rejected.WorkerId, rejected.Reason));
+
+        _pool.Reply(new AggregateComputed(1));
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.Equal((2, 1, 1), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
+    }
+
+    [Fact]
+    public void A_duplicate_report_is_rejected_and_the_first_one_is_kept()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 0, 1, Gradient(9, 9, 9, 9));
+
+        var rejected = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((0, RejectionReason.Duplicate), (rejected.WorkerId, rejected.Reason));
+
+        Report(coordinator, 1, 1, Gradient(2, 2, 2, 2));
+        Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal([1f, 1f, 1f, 1f], request.Matrix.RowView(0).ToArray());
+        _pool.Reply(new AggregateComputed(1));
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.Equal((3, 1, 0), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void A_non_finite_report_is_rejected_and_its_slot_counts_as_missing(float bad)
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 1, 1, Gradient(2, 2, bad, 2));
+        Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
+
+        var rejected = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((1, RejectionReason.NonFinite), (rejected.WorkerId, rejected.Reason));
+        Assert.Contains("coordinate 2", rejected.Detail);
+
+        Scheduler.Advance(Deadline);
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal(2, request.Matrix.Rows);
+        Assert.Equal([3f, 3f, 3f, 3f], request.Matrix.RowView(1).ToArray());
+        _pool.Reply(new AggregateComputed(1));
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.Equal((2, 1, 1), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
+    }
+
+    [Fact]
+    public void A_wrong_length_report_is_rejected()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1));
+
+        var rejected = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((0, RejectionReason.WrongLength), (rejected.WorkerId, rejected.Reason));
+        Assert.Contains("3 values, expected 4", rejected.Detail);
+    }
+
+    [Fact]
+    public void A_report_for_an_earlier_round_is_rejected_as_stale()
+    {
+        var coordinator = StartCoordinator(rounds: 2);
+        ExpectRoundStartedEverywhere(1);
+        for (var id = 0; id < 3; id++)
+            Report(coordinator, id, 1, Gradient(1, 1, 1, 1));
+        _pool.ExpectMsg<AggregationRequested>();
+        _pool.Reply(new AggregateComputed(1));
+        _metrics.ExpectMsg<RoundCompleted>();
+        ExpectRoundStartedEverywhere(2);
+
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 1, 3, Gradient(1, 1, 1, 1));
+
+        var stale = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((2, 0, RejectionReason.StaleRound), (stale.Round, stale.WorkerId, stale.Reason));
+        var future = _metrics.ExpectMsg<ReportRejected>();
+        Assert.Equal((1, RejectionReason.StaleRound), (future.WorkerId, future.Reason));
+    }
+
+    [Fact]
+    public void A_report_from_an_unknown_sender_or_under_another_workers_id_is_rejected()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        var stranger = CreateTestProbe("stranger");
+
+        coordinator.Tell(new GradientReady(1, 0, Gradient(1, 1, 1, 1), 1), stranger.Ref);
+        coordinator.Tell(new GradientReady(1, 0, Gradient(1, 1, 1, 1), 1), _workers[1].Ref);
+        coordinator.Tell(new GradientReady(1, 7, Gradient(1, 1, 1, 1), 1), _workers[2].Ref);
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(RejectionReason.UnknownSender, _metrics.ExpectMsg<ReportRejected>().Reason);
+
+        // The impostors filled no slot: the real worker 0 is still accepted.
+        for (var id = 0; id < 3; id++)
+            Report(coordinator, id, 1, Gradient(id, id, id, id));
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal(3, request.Matrix.Rows);
+    }
+
+    [Fact]
+    public void A_round_with_fewer_reports_than_the_rule_needs_applies_no_update()
+    {
+        var coordinator = StartCoordinator(minimumRows: 3);
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+
+        Scheduler.Advance(Deadline);
+
+        _pool.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.True(metrics.UpdateSkipped);
+        Assert.Equal((1, 2), (metrics.AcceptedReports, metrics.MissingReports));
+        _metrics.ExpectMsg<RunEnded>();
+        _metrics.Reply(new MetricsFlushed(new Dictionary<RejectionReason, int>()));
+        Assert.Equal(new float[Dimension], ExpectMsg<RunCompleted>().FinalModel);
+    }
+
+    [Fact]
+    public void A_failed_aggregation_ends_the_run_with_the_reason()
+    {
+        var coordinator = StartCoordinator();
+        ExpectRoundStartedEverywhere(1);
+        for (var id = 0; id < 3; id++)
+            Report(coordinator, id, 1, Gradient(1, 1, 1, 1));
+        _pool.ExpectMsg<AggregationRequested>();
+        _pool.Reply(new AggregationFailed(1, "shard 0: boom"));
+
+        var failed = ExpectMsg<RunFailed>();
+        Assert.Equal(1, failed.Round);
+        Assert.Contains("boom", failed.Reason);
+    }
+}

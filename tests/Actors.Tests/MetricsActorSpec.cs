@@ -1,0 +1,47 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Xunit;
+
+namespace FedActors.Actors.Tests;
+
+public sealed class MetricsActorSpec : TestKit
+{
+    [Fact]
+    public void Rows_are_written_in_order_with_round_trip_numbers_and_rejections_are_counted_by_reason()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fedactors-metrics-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var metrics = Sys.ActorOf(MetricsActor.Props(path));
+            metrics.Tell(new RoundCompleted(new RoundMetrics(1, 0.1, 2.5, null, 3, 1, 0, false, 12.3456, 1.5)));
+            metrics.Tell(new ReportRejected(1, 2, RejectionReason.NonFinite, "NaN"));
+            metrics.Tell(new ReportRejected(2, 2, RejectionReason.NonFinite, "NaN"));
+            metrics.Tell(new ReportRejected(2, 0, RejectionReason.Late, "late"));
+            metrics.Tell(new RoundCompleted(new RoundMetrics(2, 1.0 / 3.0, null, 0.75, 2, 2, 1, true, 7, 0)));
+            metrics.Tell(new RunEnded(2), TestActor);
+
+            var flushed = ExpectMsg<MetricsFlushed>();
+            Assert.Equal(2, flushed.RejectionsByReason[RejectionReason.NonFinite]);
+            Assert.Equal(1, flushed.RejectionsByReason[RejectionReason.Late]);
+            Assert.Equal(
+                [
+                    MetricsActor.Header,
+                    "1,0.1,2.5,,3,1,0,0,12.346,1.500",
+                    "2,0.3333333333333333,,0.75,2,2,1,1,7.000,0.000",
+                ],
+                ReadWhileOpen(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The actor keeps the file open until it stops; a flushed file is readable meanwhile.</summary>
+    private static string[] ReadWhileOpen(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}

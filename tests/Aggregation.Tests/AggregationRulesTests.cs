@@ -1,0 +1,56 @@
+namespace FedActors.Aggregation.Tests;
+
+public class AggregationRulesTests
+{
+    [Fact]
+    public void Names_are_the_config_names()
+    {
+        Assert.Equal(["mean", "median", "trimmed-mean"], AggregationRules.Names);
+    }
+
+    [Theory]
+    [InlineData("mean", 0, 10, typeof(MeanRule), 1)]
+    [InlineData("mean", 50, 100, typeof(MeanRule), 1)]
+    [InlineData("median", 3, 7, typeof(CoordinateWiseMedianRule), 7)]
+    [InlineData("trimmed-mean", 2, 10, typeof(TrimmedMeanRule), 5)]
+    public void Create_builds_the_named_rule(string name, int f, int n, Type type, int minimumRows)
+    {
+        var rule = AggregationRules.Create(name, f, n);
+        Assert.IsType(type, rule);
+        Assert.Equal(name, rule.Name);
+        Assert.Equal(minimumRows, rule.MinimumRows);
+    }
+
+    [Theory]
+    [InlineData("krum", 1, 10, "unknown aggregation rule 'krum'; known rules: mean, median, trimmed-mean")]
+    [InlineData("Median", 1, 10, "unknown aggregation rule 'Median'")]
+    [InlineData("trimmed-mean", 50, 100, "trimmed-mean cannot tolerate f = 50 of n = 100: needs n > 2f")]
+    [InlineData("median", 2, 4, "median cannot tolerate f = 2 of n = 4: needs n > 2f")]
+    [InlineData("median", -1, 4, "median: f (Byzantine workers) must be >= 0, got f = -1")]
+    [InlineData("mean", 11, 10, "mean: f = 11 Byzantine workers exceeds n = 10 workers")]
+    [InlineData("mean", 0, 0, "mean needs at least one worker, got n = 0")]
+    public void Create_rejects_impossible_parameters_with_a_clear_message(string name, int f, int n, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => AggregationRules.Create(name, f, n));
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void Rule_constructors_reject_negative_f()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CoordinateWiseMedianRule(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrimmedMeanRule(-2));
+    }
+
+    [Fact]
+    public void Rules_reject_too_few_rows_and_mismatched_outputs()
+    {
+        var matrix = TestData.Matrix(TestData.Rows(4, 10, seed: 1, ties: false));
+        var workspace = new AggregationWorkspace();
+        var tooFew = Assert.Throws<ArgumentException>(() => new TrimmedMeanRule(2).Aggregate(matrix, new float[10], workspace));
+        Assert.StartsWith("trimmed-mean needs at least 5 rows, the matrix has 4", tooFew.Message);
+        Assert.Throws<ArgumentException>(() => new MeanRule().Aggregate(matrix, new float[9], workspace));
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => new CoordinateWiseMedianRule(1).AggregateRange(matrix, new CoordinateRange(5, 6), new float[6], workspace));
+    }
+}

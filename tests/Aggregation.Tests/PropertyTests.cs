@@ -1,0 +1,104 @@
+namespace FedActors.Aggregation.Tests;
+
+/// <summary>Invariances and robustness the rules promise, on both order-statistic paths.</summary>
+public class PropertyTests
+{
+    private const int Columns = 333;
+
+    [Theory]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(150)]
+    [InlineData(TestData.SelectionRows)]
+    [InlineData(TestData.SelectionRows + 1)]
+    public void Median_is_exactly_permutation_invariant(int n)
+    {
+        foreach (var ties in new[] { false, true })
+        {
+            var rows = TestData.Rows(n, Columns, seed: n, ties);
+            var rule = new CoordinateWiseMedianRule(0);
+            Assert.Equal(
+                TestData.Bits(TestData.Aggregate(rule, TestData.Matrix(rows))),
+                TestData.Bits(TestData.Aggregate(rule, TestData.Matrix(TestData.Permuted(rows, seed: 1)))));
+        }
+    }
+
+    [Theory]
+    [InlineData(33)]
+    [InlineData(TestData.SelectionRows - 1)]
+    public void Trimmed_mean_on_the_network_path_is_exactly_permutation_invariant(int n)
+    {
+        var rows = TestData.Rows(n, Columns, seed: n, ties: false);
+        var rule = new TrimmedMeanRule(n / 5);
+        Assert.Equal(
+            TestData.Bits(TestData.Aggregate(rule, TestData.Matrix(rows))),
+            TestData.Bits(TestData.Aggregate(rule, TestData.Matrix(TestData.Permuted(rows, seed: 2)))));
+    }
+
+    [Theory]
+    [InlineData("mean", 33)]
+    [InlineData("mean", 150)]
+    [InlineData("trimmed-mean", TestData.SelectionRows)]
+    [InlineData("trimmed-mean", TestData.SelectionRows + 1)]
+    public void Mean_and_trimmed_mean_are_permutation_invariant_within_rounding(string name, int n)
+    {
+        var rows = TestData.Rows(n, Columns, seed: n, ties: false);
+        var rule = AggregationRules.Create(name, n / 5, n);
+        var original = TestData.Aggregate(rule, TestData.Matrix(rows));
+        var permuted = TestData.Aggregate(rule, TestData.Matrix(TestData.Permuted(rows, seed: 3)));
+        for (var j = 0; j < Columns; j++)
+            Assert.True(Math.Abs(original[j] - permuted[j]) <= 1e-6 * NaiveAggregation.MaxAbs(rows, j), $"column {j}");
+    }
+
+    [Theory]
+    [InlineData("median", 33)]
+    [InlineData("median", TestData.SelectionRows)]
+    [InlineData("trimmed-mean", 40)]
+    [InlineData("trimmed-mean", TestData.SelectionRows + 1)]
+    public void Median_and_trimmed_mean_are_translation_equivariant(string name, int n)
+    {
+        var rows = TestData.Rows(n, Columns, seed: n, ties: false);
+        var shift = Enumerable.Range(0, Columns).Select(j => (float)(j % 11 - 5) * 3.25f).ToArray();
+        var shifted = rows.Select(row => row.Select((x, j) => x + shift[j]).ToArray()).ToArray();
+        var rule = AggregationRules.Create(name, n / 5, n);
+        var original = TestData.Aggregate(rule, TestData.Matrix(rows));
+        var moved = TestData.Aggregate(rule, TestData.Matrix(shifted));
+        for (var j = 0; j < Columns; j++)
+        {
+            // Adding the shift rounds each value once, so allow a few float ulps of the shifted magnitude.
+            var scale = NaiveAggregation.MaxAbs(rows, j) + Math.Abs(shift[j]);
+            Assert.True(Math.Abs(moved[j] - (original[j] + shift[j])) <= 4e-7 * scale, $"column {j}");
+        }
+    }
+
+    [Theory]
+    [InlineData(9, 4)]
+    [InlineData(64, 31)]
+    [InlineData(200, 99)]
+    [InlineData(TestData.SelectionRows, TestData.SelectionRows / 2 - 1)]
+    public void Median_stays_in_the_honest_range_when_f_rows_go_to_1e30_and_the_mean_does_not(int n, int f)
+    {
+        var rows = TestData.Rows(n, Columns, seed: n, ties: false);
+        var honest = rows.Take(n - f).ToArray();
+        var ids = Enumerable.Range(0, n).ToArray();
+        new Random(n).Shuffle(ids);
+        var byzantine = ids.Take(f).ToHashSet();
+        var attacked = new float[n][];
+        var nextHonest = 0;
+        for (var i = 0; i < n; i++)
+            attacked[i] = byzantine.Contains(i) ? Enumerable.Repeat(1e30f, Columns).ToArray() : honest[nextHonest++];
+
+        var matrix = TestData.Matrix(attacked);
+        var median = TestData.Aggregate(new CoordinateWiseMedianRule(f), matrix);
+        var trimmed = TestData.Aggregate(new TrimmedMeanRule(f), matrix);
+        var mean = TestData.Aggregate(new MeanRule(), matrix);
+        for (var j = 0; j < Columns; j++)
+        {
+            var low = honest.Min(row => row[j]);
+            var high = honest.Max(row => row[j]);
+            Assert.InRange(median[j], low, high);
+            Assert.InRange(trimmed[j], low, high);
+            Assert.True(mean[j] > 1e27f, $"column {j}: the mean should be dragged to the attack, got {mean[j]}");
+        }
+    }
+}

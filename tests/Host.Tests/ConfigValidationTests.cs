@@ -1,0 +1,143 @@
+using FedActors.Host.Configuration;
+using Xunit;
+
+namespace FedActors.Host.Tests;
+
+public class ConfigValidationTests
+{
+    private const string Minimal = "fedactors { workers { count = 10, byzantine = 2 } }";
+
+    private static ConfigException Invalid(string hocon, params string[] overrides) =>
+        Assert.Throws<ConfigException>(() => ExperimentSettingsParser.Parse(ExperimentConfig.FromText(hocon, overrides)));
+
+    [Fact]
+    public void Defaults_resolve_f_from_the_byzantine_count_and_derive_distinct_seeds()
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal));
+
+        Assert.Equal(2, settings.Aggregator.F);
+        Assert.Equal("median", settings.Aggregator.Rule);
+        Assert.Equal(32, settings.Training.BatchSize);
+        Assert.NotEqual(settings.DataSeed, settings.TrainingSeed);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.RoundDeadline);
+    }
+
+    [Fact]
+    public void Explicit_seeds_and_f_win_over_auto_and_the_last_set_wins()
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal,
+        [
+            "fedactors.seed.data=7", "fedactors.seed.training=8", "fedactors.aggregator.f=1",
+            "fedactors.aggregator.rule=trimmed-mean", "fedactors.aggregator.rule=mean", "fedactors.training.batch-size=all",
+        ]));
+
+        Assert.Equal((7UL, 8UL, 1), (settings.DataSeed, settings.TrainingSeed, settings.Aggregator.F));
+        Assert.Equal("mean", settings.Aggregator.Rule);
+        Assert.Null(settings.Training.BatchSize);
+    }
+
+    [Fact]
+    public void Changing_the_base_seed_changes_both_derived_seeds()
+    {
+        var a = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal, ["fedactors.seed.base=1"]));
+        var b = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal, ["fedactors.seed.base=2"]));
+
+        Assert.NotEqual(a.DataSeed, b.DataSeed);
+        Assert.NotEqual(a.TrainingSeed, b.TrainingSeed);
+    }
+
+    [Theory]
+    [InlineData("fedactors.aggregator.rul = median", "fedactors.aggregator.rul")]
+    [InlineData("fedactors.workerz.count = 3", "fedactors.workerz")]
+    [InlineData("fedactors.attack.sign-flip.scal = 3", "fedactors.attack.sign-flip.scal")]
+    [InlineData("fedactor.rounds = 3", "fedactor")]
+    public void An_unknown_key_is_named_with_its_full_path(string line, string path)
+    {
+        var error = Invalid(line);
+        Assert.Equal(path, error.KeyPath);
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void An_unknown_key_given_with_set_is_named_too()
+    {
+        var error = Invalid(Minimal, "fedactors.workers.cuont=5");
+        Assert.Equal("fedactors.workers.cuont", error.KeyPath);
+        Assert.Contains("--set fedactors.workers.cuont=5", error.Message);
+    }
+
+    [Fact]
+    public void More_byzantine_workers_than_workers_is_refused()
+    {
+        var error = Invalid(Minimal, "fedactors.workers.byzantine=500");
+        Assert.Equal("fedactors.workers.byzantine", error.KeyPath);
+        Assert.Contains("500", error.Message);
+    }
+
+    [Theory]
+    [InlineData("fedactors.workers.count = ten", "fedactors.workers.count", "whole number")]
+    [InlineData("fedactors.workers.count = -3", "fedactors.workers.count", "at least 1")]
+    [InlineData("fedactors.workers.byzantine = -1", "fedactors.workers.byzantine", "negative")]
+    [InlineData("fedactors.rounds = 0", "fedactors.rounds", "at least 1")]
+    [InlineData("fedactors.training.learning-rate = fast", "fedactors.training.learning-rate", "finite number")]
+    [InlineData("fedactors.training.learning-rate = -0.1", "fedactors.training.learning-rate", "> 0")]
+    [InlineData("fedactors.training.momentum = 1", "fedactors.training.momentum", "< 1")]
+    [InlineData("fedactors.training.batch-size = some", "fedactors.training.batch-size", "'all'")]
+    [InlineData("fedactors.training.batch-size = 5000", "fedactors.training.batch-size", "smallest worker shard")]
+    [InlineData("fedactors.aggregator.shards = 0", "fedactors.aggregator.shards", "at least 1")]
+    [InlineData("fedactors.aggregator.rule = krum2", "fedactors.aggregator.rule", "median")]
+    [InlineData("fedactors.aggregator.f = -2", "fedactors.aggregator.f", "negative")]
+    [InlineData("fedactors.attack.name = flip", "fedactors.attack.name", "sign-flip")]
+    [InlineData("fedactors.attack.gaussian.std = -1", "fedactors.attack.gaussian.std", ">= 0")]
+    [InlineData("fedactors.round.deadline = soon", "fedactors.round.deadline", "duration")]
+    [InlineData("fedactors.task.name = cnn", "fedactors.task.name", "linear-regression")]
+    [InlineData("fedactors.task.linear-regression.train-samples = 5", "fedactors.task.linear-regression.train-samples", "10 workers")]
+    [InlineData("fedactors.seed.base = auto", "fedactors.seed.base", "root seed")]
+    [InlineData("fedactors.workers = 5", "fedactors.workers", "block")]
+    [InlineData("fedactors.rounds { a = 1 }", "fedactors.rounds", "single value")]
+    public void A_bad_value_names_its_key_and_says_what_is_wrong(string line, string path, string hint)
+    {
+        var error = Invalid(Minimal + "\n" + line);
+        Assert.Equal(path, error.KeyPath);
+        Assert.Contains(hint, error.Message);
+    }
+
+    [Theory]
+    [InlineData("median", 5)]
+    [InlineData("trimmed-mean", 5)]
+    [InlineData("median", 7)]
+    public void An_f_too_large_for_the_rule_is_refused_at_aggregator_f(string rule, int f)
+    {
+        var error = Invalid(Minimal, $"fedactors.aggregator.rule={rule}", $"fedactors.aggregator.f={f}");
+        Assert.Equal("fedactors.aggregator.f", error.KeyPath);
+        Assert.Contains(rule, error.Message);
+    }
+
+    [Fact]
+    public void The_mean_accepts_any_f_because_it_is_the_baseline_that_breaks()
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal, ["fedactors.aggregator.rule=mean", "fedactors.aggregator.f=9"]));
+        Assert.Equal(9, settings.Aggregator.F);
+    }
+
+    [Fact]
+    public void A_set_without_a_value_or_an_equals_sign_is_refused()
+    {
+        Assert.Contains("KEY=VALUE", Invalid(Minimal, "fedactors.rounds").Message);
+        Assert.Equal("fedactors.rounds", Invalid(Minimal, "fedactors.rounds=").KeyPath);
+    }
+
+    [Fact]
+    public void A_missing_experiment_file_is_named()
+    {
+        var error = Assert.Throws<ConfigException>(() => ExperimentConfig.Load("/no/such/experiment.conf", []));
+        Assert.Equal("/no/such/experiment.conf", error.KeyPath);
+    }
+
+    [Fact]
+    public void An_akka_block_in_an_experiment_is_allowed_and_passed_through()
+    {
+        var config = ExperimentConfig.FromText(Minimal + "\nakka.loglevel = DEBUG");
+        Assert.Equal("DEBUG", config.GetString("akka.loglevel"));
+    }
+}

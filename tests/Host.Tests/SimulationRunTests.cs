@@ -1,0 +1,96 @@
+using System.Globalization;
+using Akka.Configuration;
+using FedActors.Host.Configuration;
+using FedActors.Host.Running;
+using Xunit;
+
+namespace FedActors.Host.Tests;
+
+/// <summary>Whole runs in process: the quickstart as users run it, and the determinism the design promises.</summary>
+public class SimulationRunTests
+{
+    private static readonly Config QuietActorSystem = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
+
+    private static (string Csv, Experiment Experiment) Run(string experimentFile, params string[] overrides)
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.Load(experimentFile, overrides));
+        var experiment = Experiment.Build(settings);
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        try
+        {
+            var outcome = SimulationRunner.RunAsync(experiment, QuietActorSystem, directory).GetAwaiter().GetResult();
+            Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+            return (File.ReadAllText(Path.Combine(directory, "metrics.csv")), experiment);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>metrics.csv without the columns whose names end in _ms, which measure time and differ between runs.</summary>
+    private static string WithoutTimingColumns(string csv)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var keep = lines[0].Split(',').Select((name, index) => (name, index)).Where(c => !c.name.EndsWith("_ms")).Select(c => c.index).ToArray();
+        Assert.True(keep.Length < lines[0].Split(',').Length, "metrics.csv should have timing columns to drop");
+        return string.Join('\n', lines.Select(line => string.Join(',', keep.Select(i => line.Split(',')[i]))));
+    }
+
+    private static double[] Column(string csv, string name)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var index = Array.IndexOf(lines[0].Split(','), name);
+        return lines.Skip(1).Select(line => double.Parse(line.Split(',')[index], CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    [Fact]
+    public void The_quickstart_gives_byte_identical_metrics_with_one_shard_and_with_four()
+    {
+        var one = Run(RepositoryFiles.Experiment("quickstart.conf"), "fedactors.aggregator.shards=1");
+        var four = Run(RepositoryFiles.Experiment("quickstart.conf"), "fedactors.aggregator.shards=4");
+
+        Assert.Equal(WithoutTimingColumns(one.Csv), WithoutTimingColumns(four.Csv));
+    }
+
+    [Theory]
+    [InlineData("median")]
+    [InlineData("trimmed-mean")]
+    [InlineData("mean")]
+    public void Wide_models_split_across_shards_give_byte_identical_metrics(string rule)
+    {
+        // 300 coordinates are five 64-wide blocks, so 1, 3 and 4 shards really cut the columns differently.
+        string[] common = ["fedactors.task.linear-regression.dimension=300", "fedactors.rounds=15", $"fedactors.aggregator.rule={rule}"];
+        var csvs = new[] { 1, 3, 4 }
+            .Select(shards => WithoutTimingColumns(Run(RepositoryFiles.Experiment("quickstart.conf"), [.. common, $"fedactors.aggregator.shards={shards}"]).Csv))
+            .ToArray();
+
+        Assert.Equal(csvs[0], csvs[1]);
+        Assert.Equal(csvs[0], csvs[2]);
+    }
+
+    [Fact]
+    public void The_quickstart_median_converges_and_the_mean_is_broken_by_the_same_attack()
+    {
+        var median = Column(Run(RepositoryFiles.Experiment("quickstart.conf")).Csv, "param_error");
+        var mean = Column(Run(RepositoryFiles.Experiment("quickstart.conf"), "fedactors.aggregator.rule=mean").Csv, "param_error");
+
+        Assert.True(median[^1] < 0.1 * median[0], $"median: final param_error {median[^1]} vs first {median[0]}");
+        Assert.False(mean[^1] < 0.1 * mean[0], $"mean: final param_error {mean[^1]} vs first {mean[0]}");
+    }
+
+    [Fact]
+    public void A_clean_run_of_logistic_regression_learns_the_clusters()
+    {
+        var (csv, _) = Run(RepositoryFiles.Experiment("quickstart.conf"),
+            "fedactors.task.name=logistic-regression", "fedactors.task.logistic-regression.separation=3",
+            "fedactors.attack.name=none", "fedactors.rounds=40", "fedactors.eval.every=20");
+
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var accuracyColumn = Array.IndexOf(lines[0].Split(','), "test_accuracy");
+        var accuracies = lines.Skip(1).Select(l => l.Split(',')[accuracyColumn]).ToArray();
+        // Measured at rounds 20 and 40 only.
+        Assert.Equal(2, accuracies.Count(a => a.Length > 0));
+        Assert.True(double.Parse(accuracies[^1], CultureInfo.InvariantCulture) > 0.8, $"accuracy {accuracies[^1]}");
+    }
+}
