@@ -5,6 +5,7 @@ using Xunit;
 
 namespace FedActors.Host.Tests;
 
+[Collection(SerilogStaticLoggerCollection.Name)]
 public class RunCommandTests
 {
     [Theory]
