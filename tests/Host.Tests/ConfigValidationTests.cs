@@ -111,6 +111,7 @@ public class ConfigValidationTests
         var error = Invalid(Minimal, $"fedactors.aggregator.rule={rule}", $"fedactors.aggregator.f={f}");
         Assert.Equal("fedactors.aggregator.f", error.KeyPath);
         Assert.Contains(rule, error.Message);
+        Assert.DoesNotContain("(Parameter", error.Message);
     }
 
     [Fact]

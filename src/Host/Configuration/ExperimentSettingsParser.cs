@@ -87,7 +87,9 @@ public static class ExperimentSettingsParser
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException("fedactors.aggregator.f", $"{e.Message} (f = {f}, workers.count = {workers})");
+            // ArgumentException appends "(Parameter 'f')", which means nothing to someone editing a config file.
+            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            throw new ConfigException("fedactors.aggregator.f", $"{problem} (f = {f}, workers.count = {workers})");
         }
         return new AggregatorSettings(rule, f, read.Int("fedactors.aggregator.shards", min: 1));
     }
