@@ -25,6 +25,15 @@ public sealed class CoordinateWiseMedianRule : ICoordinateWiseRule
 
     public int MinimumRows { get; }
 
+    public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(report);
+        // Row weights (the fraction of coordinates at which a row was kept) are not measured yet: left NaN.
+        return rows.CoordinateWiseAsync(this, output);
+    }
+
+    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
     public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
     {
         ArgumentNullException.ThrowIfNull(matrix);

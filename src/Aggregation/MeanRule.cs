@@ -16,6 +16,15 @@ public sealed class MeanRule : ICoordinateWiseRule
 
     public int MinimumRows => 1;
 
+    public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(report);
+        report.Weights.Fill(1.0 / rows.Rows);
+        return rows.CoordinateWiseAsync(this, output);
+    }
+
+    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
     public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
     {
         ArgumentNullException.ThrowIfNull(matrix);

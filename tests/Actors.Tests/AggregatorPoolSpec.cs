@@ -31,7 +31,7 @@ public sealed class AggregatorPoolSpec : TestKit
         var rule = (ICoordinateWiseRule)AggregationRules.Create(ruleName, f: 2, n: rows);
         var matrix = RandomMatrix(rows, columns, seed: shards);
         var expected = new float[columns];
-        rule.Aggregate(matrix, expected, new AggregationWorkspace());
+        rule.Aggregate(matrix, expected);
 
         var pool = Sys.ActorOf(AggregatorPoolActor.Props(rule, shards, columns));
         var output = new float[columns];
@@ -71,8 +71,8 @@ public sealed class AggregatorPoolSpec : TestKit
     {
         public string Name => "throwing";
         public int MinimumRows => 1;
-        public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace) =>
-            throw new IndexOutOfRangeException("broken kernel");
+        public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report) =>
+            rows.CoordinateWiseAsync(this, output);
         public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
             throw new IndexOutOfRangeException("broken kernel");
     }

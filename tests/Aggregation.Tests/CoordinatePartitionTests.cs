@@ -6,8 +6,8 @@ public class CoordinatePartitionTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(63)]
-    [InlineData(64)]
-    [InlineData(65)]
+    [InlineData(1024)]
+    [InlineData(1025)]
     [InlineData(200)]
     [InlineData(1000)]
     [InlineData(1_163_978)]
@@ -42,8 +42,8 @@ public class CoordinatePartitionTests
     public void Fewer_blocks_than_parts_leaves_trailing_ranges_empty()
     {
         Assert.Equal(
-            [new CoordinateRange(0, 64), new CoordinateRange(64, 36), new CoordinateRange(100, 0), new CoordinateRange(100, 0)],
-            CoordinatePartition.Split(100, 4));
+            [new CoordinateRange(0, 1024), new CoordinateRange(1024, 76), new CoordinateRange(1100, 0), new CoordinateRange(1100, 0)],
+            CoordinatePartition.Split(1100, 4));
     }
 
     [Fact]

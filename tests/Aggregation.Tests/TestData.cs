@@ -34,7 +34,7 @@ internal static class TestData
     public static float[] Aggregate(IAggregationRule rule, GradientMatrix matrix)
     {
         var output = new float[matrix.Columns];
-        rule.Aggregate(matrix, output, new AggregationWorkspace());
+        rule.Aggregate(matrix, output);
         return output;
     }
 

@@ -59,8 +59,8 @@ public class SimulationRunTests
     [InlineData("mean")]
     public void Wide_models_split_across_shards_give_byte_identical_metrics(string rule)
     {
-        // 300 coordinates are five 64-wide blocks, so 1, 3 and 4 shards really cut the columns differently.
-        string[] common = ["fedactors.task.linear-regression.dimension=300", "fedactors.rounds=15", $"fedactors.aggregator.rule={rule}"];
+        // 5000 coordinates are five 1024-wide blocks, so 1, 3 and 4 shards really cut the columns differently.
+        string[] common = ["fedactors.task.linear-regression.dimension=5000", "fedactors.rounds=15", $"fedactors.aggregator.rule={rule}"];
         var csvs = new[] { 1, 3, 4 }
             .Select(shards => WithoutTimingColumns(Run(RepositoryFiles.Experiment("quickstart.conf"), [.. common, $"fedactors.aggregator.shards={shards}"]).Csv))
             .ToArray();

@@ -25,6 +25,9 @@ internal static class OrderStatistics
     /// <summary>Floats per transposed tile: 256 KiB, which stays in the second-level cache while each column is selected.</summary>
     private const int TileFloats = 64 * 1024;
 
+    /// <summary>Columns per transposed tile at most: one 64-column group, the transpose kernel's unit.</summary>
+    private const int MaxTileColumns = 64;
+
     public static void AverageOfRanks(
         GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output, AggregationWorkspace workspace)
     {
@@ -68,7 +71,7 @@ internal static class OrderStatistics
         CheckRanks(matrix.Rows, first, last);
         var rows = matrix.Rows;
         var columnStride = AlignedMemory.OddLineStride(rows);
-        var tileColumns = Math.Clamp(TileFloats / columnStride, 1, CoordinatePartition.BlockSize);
+        var tileColumns = Math.Clamp(TileFloats / columnStride, 1, MaxTileColumns);
         var floats = workspace.Floats(columnStride * (tileColumns + 2));
         var tile = floats[..(columnStride * tileColumns)];
         var scratch = floats.Slice(columnStride * tileColumns, rows);

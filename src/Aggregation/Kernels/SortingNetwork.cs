@@ -12,7 +12,7 @@ namespace FedActors.Aggregation.Kernels;
 /// </summary>
 internal static class SortingNetwork
 {
-    /// <summary>Coordinates per wire: four 64-byte lines (four 512-bit vectors), a whole <see cref="CoordinatePartition.BlockSize"/>.</summary>
+    /// <summary>Coordinates per wire: four 64-byte lines (four 512-bit vectors), a sixteenth of a <see cref="CoordinatePartition.BlockSize"/>.</summary>
     public const int WireWidth = 64;
 
     /// <summary>
