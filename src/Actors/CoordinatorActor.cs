@@ -32,6 +32,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private int _accepted;
     private int _rejected;
     private RoundMetrics? _lastMetrics;
+    private float[] _roundModel = [];
+    private int _byzantineReports;
+    private int? _byzantineKept;
 
     public CoordinatorActor(CoordinatorSetup setup)
     {
@@ -79,9 +82,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<GradientReady>(report => Reject(report,
             report.Round == _round ? RejectionReason.Late : RejectionReason.StaleRound,
             report.Round == _round ? "collection already closed" : $"round {_round} is open"));
-        Receive<AggregateComputed>(done => done.Round == _round, _ =>
+        Receive<AggregateComputed>(done => done.Round == _round, done =>
         {
             _aggregateClock.Stop();
+            _byzantineKept = CountByzantineKept(done.Report);
             _setup.Server.ApplyAggregate(_aggregate);
             FinishRound(updateSkipped: false);
         });
@@ -115,10 +119,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Array.Clear(_present);
         Array.Clear(_batchLoss);
         _matrix.ResetRows();
+        _byzantineReports = 0;
+        _byzantineKept = null;
         _roundClock.Restart();
         _aggregateClock.Reset();
 
-        var started = new RoundStarted(round, _setup.Server.Snapshot());
+        _roundModel = _setup.Server.Snapshot();
+        var started = new RoundStarted(round, _roundModel);
         foreach (var worker in _setup.Workers)
             worker.Tell(started);
         Timers.StartSingleTimer(DeadlineTimer, new RoundDeadlinePassed(round), _setup.RoundDeadline);
@@ -159,6 +166,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _present[senderId] = true;
         _batchLoss[senderId] = report.BatchLoss;
         _accepted++;
+        if (_setup.IsByzantine[senderId])
+            _byzantineReports++;
         if (_accepted == _setup.Workers.Count)
             CloseCollection();
     }
@@ -185,7 +194,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
         _aggregateClock.Restart();
-        _setup.AggregatorPool.Tell(new AggregationRequested(_round, _matrix, _aggregate));
+        var context = new AggregationContext(_round, _setup.Workers.Count, PresentWorkerIds(), _roundModel,
+            RandomStreams.For(_setup.TrainingSeed, RandomStreams.Aggregation, workerId: 0, _round));
+        _setup.AggregatorPool.Tell(new AggregationRequested(_round, _matrix, context, _aggregate));
     }
 
     private void FinishRound(bool updateSkipped)
@@ -201,6 +212,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _accepted,
             _rejected,
             _setup.Workers.Count - _accepted,
+            _byzantineReports,
+            _byzantineKept,
             updateSkipped,
             _roundClock.Elapsed.TotalMilliseconds,
             _aggregateClock.Elapsed.TotalMilliseconds);
@@ -216,6 +229,40 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             StartRound(_round + 1);
         }
+    }
+
+    /// <summary>Worker ids of the matrix rows after compaction: the present slots, ascending.</summary>
+    private int[] PresentWorkerIds()
+    {
+        var ids = new int[_accepted];
+        var row = 0;
+        for (var id = 0; id < _present.Length; id++)
+        {
+            if (_present[id])
+                ids[row++] = id;
+        }
+        return ids;
+    }
+
+    /// <summary>Byzantine rows the rule gave a positive weight; null when the rule does not measure row weights.</summary>
+    private int? CountByzantineKept(AggregationReport report)
+    {
+        var weights = report.Weights;
+        if (weights.Length != _accepted)
+            return null;
+        var kept = 0;
+        var row = 0;
+        for (var id = 0; id < _present.Length; id++)
+        {
+            if (!_present[id])
+                continue;
+            var weight = weights[row++];
+            if (double.IsNaN(weight))
+                return null;
+            if (_setup.IsByzantine[id] && weight > 0)
+                kept++;
+        }
+        return kept;
     }
 
     /// <summary>Mean mini-batch loss of the honest workers that reported, summed in worker-id order.</summary>

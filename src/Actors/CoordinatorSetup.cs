@@ -7,6 +7,7 @@ namespace FedActors.Actors;
 /// <param name="IsByzantine">Ground truth per worker id; used for metrics only, never for aggregation.</param>
 /// <param name="MinimumRows">The rule's minimum row count; a round with fewer accepted reports applies no update.</param>
 /// <param name="EvalEvery">test_accuracy is measured every this many rounds and at the last round; 0 turns it off.</param>
+/// <param name="TrainingSeed">Root of the rule's per-round random stream (bucketing's shuffle, BGMD's sampling).</param>
 public sealed record CoordinatorSetup(
     int Rounds,
     IReadOnlyList<IActorRef> Workers,
@@ -16,7 +17,8 @@ public sealed record CoordinatorSetup(
     IActorRef Metrics,
     int MinimumRows,
     TimeSpan RoundDeadline,
-    int EvalEvery)
+    int EvalEvery,
+    ulong TrainingSeed)
 {
     public void Validate()
     {

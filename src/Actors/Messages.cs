@@ -39,24 +39,31 @@ public sealed record ReportRejected(int Round, int WorkerId, RejectionReason Rea
 
 /// <summary>
 /// The coordinator closed collection for a round and hands the aggregator pool the matrix (rows = accepted reports in
-/// worker-id order) and the output buffer to fill. Both belong to the pool until it answers.
+/// worker-id order), what the rule may know about the round, and the output buffer to fill. Matrix and output belong
+/// to the pool until it answers.
 /// </summary>
-public sealed record AggregationRequested(int Round, GradientMatrix Matrix, float[] Output);
+public sealed record AggregationRequested(int Round, GradientMatrix Matrix, AggregationContext Context, float[] Output);
 
-/// <summary>The pool finished: <see cref="AggregationRequested.Output"/> holds the aggregate; ownership returns to the requester.</summary>
-public sealed record AggregateComputed(int Round);
+/// <summary>
+/// The pool finished: <see cref="AggregationRequested.Output"/> holds the aggregate and <paramref name="Report"/> how much
+/// each row counted. Output and report belong to the requester until its next request.
+/// </summary>
+public sealed record AggregateComputed(int Round, AggregationReport Report);
 
-/// <summary>The pool could not aggregate (a shard threw); the run cannot continue meaningfully.</summary>
+/// <summary>The pool could not aggregate (a rule or a shard threw); the run cannot continue meaningfully.</summary>
 public sealed record AggregationFailed(int Round, string Reason);
 
-/// <summary>The pool gives one shard its coordinate range of the round's matrix to aggregate into <paramref name="Output"/>.</summary>
-public sealed record ShardWorkAssigned(int Round, GradientMatrix Matrix, CoordinateRange Range, float[] Output);
+/// <summary>
+/// One pass of a rule, for one shard to run on its coordinate range (see <see cref="RangeWork"/>). In process the work
+/// is a closure over the round's matrix; a cluster deployment replaces it with serializable pass messages.
+/// </summary>
+public sealed record RangeWorkAssigned(long Pass, RangeWork Work);
 
-/// <summary>A shard finished its range.</summary>
-public sealed record ShardWorkCompleted(int Round, int ShardIndex);
+/// <summary>A shard finished its part of a pass; <paramref name="Partials"/> are its block-tree nodes, if the pass sums.</summary>
+public sealed record RangeWorkCompleted(long Pass, int ShardIndex, IReadOnlyList<BlockTree.Node>? Partials);
 
-/// <summary>A shard's rule threw on its range.</summary>
-public sealed record ShardWorkFailed(int Round, int ShardIndex, string Reason);
+/// <summary>A shard's part of a pass threw.</summary>
+public sealed record RangeWorkFailed(long Pass, int ShardIndex, string Reason);
 
 /// <summary>Sent by the round deadline timer the coordinator starts when it opens a round.</summary>
 public sealed record RoundDeadlinePassed(int Round);
@@ -68,6 +75,8 @@ public sealed record RunRequested
 }
 
 /// <summary>One row of metrics.csv.</summary>
+/// <param name="ByzantineReports">Accepted reports that came from Byzantine workers (the simulator knows the truth).</param>
+/// <param name="ByzantineKept">How many of those the rule gave a positive weight; null when the rule does not measure row weights.</param>
 public sealed record RoundMetrics(
     int Round,
     double TrainLoss,
@@ -76,6 +85,8 @@ public sealed record RoundMetrics(
     int AcceptedReports,
     int RejectedReports,
     int MissingReports,
+    int ByzantineReports,
+    int? ByzantineKept,
     bool UpdateSkipped,
     double RoundMilliseconds,
     double AggregateMilliseconds);

@@ -12,7 +12,7 @@ public sealed class MetricsActor : ReceiveActor
 {
     /// <summary>Columns of metrics.csv. Timing columns end in _ms: they are the only ones that differ between identical runs.</summary>
     public static readonly string Header =
-        "round,train_loss,param_error,test_accuracy,accepted_reports,rejected_reports,missing_reports,update_skipped,round_ms,aggregate_ms";
+        "round,train_loss,param_error,test_accuracy,accepted_reports,rejected_reports,missing_reports,byzantine_reports,byzantine_kept,update_skipped,round_ms,aggregate_ms";
 
     private readonly StreamWriter _csv;
     private readonly Action<RoundMetrics>? _onRound;
@@ -61,6 +61,8 @@ public sealed class MetricsActor : ReceiveActor
             m.AcceptedReports.ToString(CultureInfo.InvariantCulture),
             m.RejectedReports.ToString(CultureInfo.InvariantCulture),
             m.MissingReports.ToString(CultureInfo.InvariantCulture),
+            m.ByzantineReports.ToString(CultureInfo.InvariantCulture),
+            m.ByzantineKept?.ToString(CultureInfo.InvariantCulture) ?? "",
             m.UpdateSkipped ? "1" : "0",
             Millis(m.RoundMilliseconds),
             Millis(m.AggregateMilliseconds));

@@ -29,6 +29,7 @@ public static class RandomStreams
     public const ulong Attack = 2;
     public const ulong ModelInit = 3;
     public const ulong ByzantineIds = 4;
+    public const ulong Aggregation = 5;
 
     public static DeterministicRandom For(ulong trainingSeed, ulong stream, int workerId, int round) =>
         DeterministicRandom.ForStream(trainingSeed, stream, (ulong)workerId, (ulong)round);

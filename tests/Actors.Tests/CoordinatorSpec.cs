@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
+using FedActors.Aggregation;
 using FedActors.Learning;
 using Xunit;
 
@@ -34,7 +35,7 @@ public sealed class CoordinatorSpec : TestKit
         var model = new LinearRegressionModel(Dimension);
         var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
         var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), [false, false, true], server,
-            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0);
+            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0, TrainingSeed: 5);
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
         coordinator.Tell(RunRequested.Instance, TestActor);
         return coordinator;
@@ -50,6 +51,15 @@ public sealed class CoordinatorSpec : TestKit
     }
 
     private static float[] Gradient(params float[] values) => values;
+
+    /// <summary>The pool's answer, with the row weights a rule would report (NaN: not measured).</summary>
+    private static AggregateComputed Computed(int round, params double[] weights)
+    {
+        var report = new AggregationReport();
+        report.Reset(weights.Length);
+        weights.CopyTo(report.Weights);
+        return new AggregateComputed(round, report);
+    }
 
     /// <summary>Worker <paramref name="workerId"/>'s probe sends a report, as the real worker would.</summary>
     private void Report(IActorRef coordinator, int workerId, int round, float[] gradient, double loss = 1.0) =>
@@ -72,12 +82,18 @@ public sealed class CoordinatorSpec : TestKit
         Assert.Equal([2f, 2f, 2f, 2f], request.Matrix.RowView(1).ToArray());
         Assert.Equal([3f, 3f, 3f, 3f], request.Matrix.RowView(2).ToArray());
 
+        Assert.Equal([0, 1, 2], request.Context.RowWorkerIds);
+        Assert.Equal((1, 3), (request.Context.Round, request.Context.TotalWorkers));
+        Assert.Equal(new float[Dimension], request.Context.Model);
+
         float[] aggregate = [1, 2, 3, 4];
         aggregate.CopyTo(request.Output, 0);
-        _pool.Reply(new AggregateComputed(1));
+        _pool.Reply(Computed(1, 0.5, 0.5, 0));
 
         var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
         Assert.Equal((1, 3, 0, 0, false), (metrics.Round, metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports, metrics.UpdateSkipped));
+        // Worker 2 is Byzantine and its row got weight 0: one Byzantine report, none kept.
+        Assert.Equal((1, (int?)0), (metrics.ByzantineReports, metrics.ByzantineKept));
         // Worker 2 is Byzantine: train_loss is the mean over the honest reports only.
         Assert.Equal(15.0, metrics.TrainLoss);
         Assert.Equal(1, _metrics.ExpectMsg<RunEnded>().Rounds);
@@ -101,11 +117,12 @@ public sealed class CoordinatorSpec : TestKit
 
         var request = _pool.ExpectMsg<AggregationRequested>();
         Assert.Equal(2, request.Matrix.Rows);
+        Assert.Equal([0, 1], request.Context.RowWorkerIds);
         Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
         var rejected = _metrics.ExpectMsg<ReportRejected>();
         Assert.Equal((1, 2, RejectionReason.Late), (rejected.Round, rejected.WorkerId, rejected.Reason));
 
-        _pool.Reply(new AggregateComputed(1));
+        _pool.Reply(Computed(1, double.NaN, double.NaN));
         var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
         Assert.Equal((2, 1, 1), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
     }
@@ -125,7 +142,7 @@ public sealed class CoordinatorSpec : TestKit
         Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
         var request = _pool.ExpectMsg<AggregationRequested>();
         Assert.Equal([1f, 1f, 1f, 1f], request.Matrix.RowView(0).ToArray());
-        _pool.Reply(new AggregateComputed(1));
+        _pool.Reply(Computed(1, double.NaN, double.NaN, double.NaN));
         var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
         Assert.Equal((3, 1, 0), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
     }
@@ -150,9 +167,12 @@ public sealed class CoordinatorSpec : TestKit
         var request = _pool.ExpectMsg<AggregationRequested>();
         Assert.Equal(2, request.Matrix.Rows);
         Assert.Equal([3f, 3f, 3f, 3f], request.Matrix.RowView(1).ToArray());
-        _pool.Reply(new AggregateComputed(1));
+        // Rows are workers 0 and 2 (worker 1's slot is empty): worker 2's positive weight counts as Byzantine kept.
+        Assert.Equal([0, 2], request.Context.RowWorkerIds);
+        _pool.Reply(Computed(1, 0.5, 0.5));
         var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
         Assert.Equal((2, 1, 1), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
+        Assert.Equal((1, (int?)1), (metrics.ByzantineReports, metrics.ByzantineKept));
     }
 
     [Fact]
@@ -175,7 +195,7 @@ public sealed class CoordinatorSpec : TestKit
         for (var id = 0; id < 3; id++)
             Report(coordinator, id, 1, Gradient(1, 1, 1, 1));
         _pool.ExpectMsg<AggregationRequested>();
-        _pool.Reply(new AggregateComputed(1));
+        _pool.Reply(Computed(1, double.NaN, double.NaN, double.NaN));
         _metrics.ExpectMsg<RoundCompleted>();
         ExpectRoundStartedEverywhere(2);
 

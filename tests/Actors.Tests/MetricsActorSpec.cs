@@ -13,11 +13,11 @@ public sealed class MetricsActorSpec : TestKit
         try
         {
             var metrics = Sys.ActorOf(MetricsActor.Props(path));
-            metrics.Tell(new RoundCompleted(new RoundMetrics(1, 0.1, 2.5, null, 3, 1, 0, false, 12.3456, 1.5)));
+            metrics.Tell(new RoundCompleted(new RoundMetrics(1, 0.1, 2.5, null, 3, 1, 0, 1, 0, false, 12.3456, 1.5)));
             metrics.Tell(new ReportRejected(1, 2, RejectionReason.NonFinite, "NaN"));
             metrics.Tell(new ReportRejected(2, 2, RejectionReason.NonFinite, "NaN"));
             metrics.Tell(new ReportRejected(2, 0, RejectionReason.Late, "late"));
-            metrics.Tell(new RoundCompleted(new RoundMetrics(2, 1.0 / 3.0, null, 0.75, 2, 2, 1, true, 7, 0)));
+            metrics.Tell(new RoundCompleted(new RoundMetrics(2, 1.0 / 3.0, null, 0.75, 2, 2, 1, 1, null, true, 7, 0)));
             metrics.Tell(new RunEnded(2), TestActor);
 
             var flushed = ExpectMsg<MetricsFlushed>();
@@ -26,8 +26,8 @@ public sealed class MetricsActorSpec : TestKit
             Assert.Equal(
                 [
                     MetricsActor.Header,
-                    "1,0.1,2.5,,3,1,0,0,12.346,1.500",
-                    "2,0.3333333333333333,,0.75,2,2,1,1,7.000,0.000",
+                    "1,0.1,2.5,,3,1,0,1,0,0,12.346,1.500",
+                    "2,0.3333333333333333,,0.75,2,2,1,1,,1,7.000,0.000",
                 ],
                 ReadWhileOpen(path));
         }

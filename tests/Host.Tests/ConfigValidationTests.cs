@@ -94,6 +94,8 @@ public class ConfigValidationTests
     [InlineData("fedactors.task.linear-regression.train-samples = 5", "fedactors.task.linear-regression.train-samples", "10 workers")]
     [InlineData("fedactors.seed.base = auto", "fedactors.seed.base", "root seed")]
     [InlineData("fedactors.workers = 5", "fedactors.workers", "block")]
+    [InlineData("fedactors.aggregator.pre = nnm", "fedactors.aggregator.pre", "list")]
+    [InlineData("fedactors.aggregator.pre = [shuffle]", "fedactors.aggregator.pre", "unknown step 'shuffle'")]
     [InlineData("fedactors.rounds { a = 1 }", "fedactors.rounds", "single value")]
     public void A_bad_value_names_its_key_and_says_what_is_wrong(string line, string path, string hint)
     {

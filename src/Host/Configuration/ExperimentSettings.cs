@@ -29,6 +29,20 @@ public sealed record LogisticRegressionTask(int Dimension, int Classes, int Trai
 public sealed record TrainingSettings(int? BatchSize, double LearningRate, double Momentum, double WeightDecay);
 
 /// <param name="F">The number of Byzantine rows the rule is told to tolerate (workers.byzantine unless set).</param>
-public sealed record AggregatorSettings(string Rule, int F, int Shards);
+/// <param name="Pre">Pre-aggregation steps, applied in order before the rule.</param>
+/// <param name="Parameters">The parameter block of the rule and of each step, by name (all keys of reference.conf's
+/// block, defaults included).</param>
+public sealed record AggregatorSettings(
+    string Rule, int F, int Shards, IReadOnlyList<string> Pre, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Parameters)
+{
+    public bool Equals(AggregatorSettings? other) =>
+        other is not null && Rule == other.Rule && F == other.F && Shards == other.Shards && Pre.SequenceEqual(other.Pre)
+        && Parameters.Count == other.Parameters.Count
+        && Parameters.All(block => other.Parameters.TryGetValue(block.Key, out var theirs)
+            && block.Value.Count == theirs.Count
+            && block.Value.All(parameter => theirs.TryGetValue(parameter.Key, out var value) && value == parameter.Value));
+
+    public override int GetHashCode() => HashCode.Combine(Rule, F, Shards, Pre.Count, Parameters.Count);
+}
 
 public sealed record AttackSettings(string Name, double SignFlipScale, double GaussianMean, double GaussianStd);

@@ -78,20 +78,57 @@ public static class ExperimentSettingsParser
 
     private static AggregatorSettings ParseAggregator(SettingsReader read, int workers, int byzantine)
     {
-        var rule = read.OneOf("fedactors.aggregator.rule", AggregationRules.Names);
-        var f = read.IntOr("fedactors.aggregator.f", SettingsReader.Auto, min: 0) ?? byzantine;
+        const string prefix = "fedactors.aggregator";
+        var rule = read.OneOf($"{prefix}.rule", AggregationRules.Names);
+        var f = read.IntOr($"{prefix}.f", SettingsReader.Auto, min: 0) ?? byzantine;
+        var pre = read.List($"{prefix}.pre");
+        foreach (var step in pre)
+        {
+            if (!PreAggregators.Names.Contains(step))
+                throw new ConfigException($"{prefix}.pre", $"unknown step '{step}'; known steps: {string.Join(", ", PreAggregators.Names)}");
+        }
+        var parameters = pre.Append(rule).Distinct().ToDictionary(name => name, name => read.Block($"{prefix}.{name}"));
+        var settings = new AggregatorSettings(rule, f, read.Int($"{prefix}.shards", min: 1), pre, parameters);
+        BuildPipeline(settings, workers);
+        return settings;
+    }
+
+    /// <summary>
+    /// Builds the rule and its steps: the one place their parameters are checked, here before the run (naming the
+    /// config key) and again by the experiment builder.
+    /// </summary>
+    public static AggregationPipeline BuildPipeline(AggregatorSettings settings, int workers)
+    {
+        var steps = new List<IPreAggregator>();
+        foreach (var step in settings.Pre)
+            steps.Add(Checked(step, settings, workers, () => PreAggregators.Create(step, settings.F, workers, Parameters(settings, step))));
+        var rule = Checked(settings.Rule, settings, workers,
+            () => AggregationRules.Create(settings.Rule, settings.F, workers, Parameters(settings, settings.Rule)));
+        return new AggregationPipeline(steps, rule);
+    }
+
+    private static RuleParameters Parameters(AggregatorSettings settings, string name) =>
+        new(settings.Parameters.TryGetValue(name, out var block) ? block : null);
+
+    private static T Checked<T>(string name, AggregatorSettings settings, int workers, Func<T> create)
+    {
         try
         {
-            if (AggregationRules.Create(rule, f, workers) is not ICoordinateWiseRule)
-                throw new ConfigException("fedactors.aggregator.rule", $"'{rule}' is not coordinate-wise; the aggregator pool cannot run it yet");
+            return create();
         }
         catch (ArgumentException e)
         {
             // ArgumentException appends "(Parameter 'f')", which means nothing to someone editing a config file.
             var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
-            throw new ConfigException("fedactors.aggregator.f", $"{problem} (f = {f}, workers.count = {workers})");
+            var block = settings.Parameters.GetValueOrDefault(name);
+            var key = e.ParamName switch
+            {
+                "f" or "n" => "fedactors.aggregator.f",
+                { } parameter when block is not null && block.ContainsKey(parameter) => $"fedactors.aggregator.{name}.{parameter}",
+                _ => $"fedactors.aggregator.{name}",
+            };
+            throw new ConfigException(key, $"{problem} (f = {settings.F}, workers.count = {workers})");
         }
-        return new AggregatorSettings(rule, f, read.Int("fedactors.aggregator.shards", min: 1));
     }
 
     private static AttackSettings ParseAttack(SettingsReader read)

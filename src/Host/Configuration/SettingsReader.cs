@@ -22,6 +22,32 @@ internal sealed class SettingsReader(Config config)
         return value.GetString();
     }
 
+    /// <summary>A list of words, e.g. <c>pre = [nnm, bucketing]</c>.</summary>
+    public IReadOnlyList<string> List(string path)
+    {
+        var value = config.GetValue(path);
+        // Akka's HOCON reports an empty list as neither an array nor a string.
+        if (value is null || value.IsString() || value.IsObject())
+            throw new ConfigException(path, "expected a list such as [nnm] or []");
+        return value.IsArray() ? value.GetArray().Select(item => item.GetString()).ToArray() : [];
+    }
+
+    /// <summary>The single values of a block, by key (nested blocks are not parameters and are rejected).</summary>
+    public IReadOnlyDictionary<string, string> Block(string path)
+    {
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!config.HasPath(path))
+            return values;
+        var block = config.GetValue(path);
+        if (!block.IsObject())
+            throw new ConfigException(path, "expected a block of parameters { ... }");
+        foreach (var (key, value) in block.GetObject().Items)
+            values[key] = value.IsArray() || value.IsObject()
+                ? throw new ConfigException($"{path}.{key}", "expected a single value")
+                : value.GetString();
+        return values;
+    }
+
     public string OneOf(string path, IReadOnlyList<string> allowed)
     {
         var text = Text(path);

@@ -12,13 +12,13 @@ namespace FedActors.Host.Running;
 /// </summary>
 public sealed class Experiment
 {
-    private Experiment(ExperimentSettings settings, IModel model, ModelServer server, ICoordinateWiseRule rule,
+    private Experiment(ExperimentSettings settings, IModel model, ModelServer server, AggregationPipeline pipeline,
         IReadOnlyList<WorkerSetup> workers, bool[] isByzantine)
     {
         Settings = settings;
         Model = model;
         Server = server;
-        Rule = rule;
+        Pipeline = pipeline;
         Workers = workers;
         IsByzantine = isByzantine;
     }
@@ -26,7 +26,8 @@ public sealed class Experiment
     public ExperimentSettings Settings { get; }
     public IModel Model { get; }
     public ModelServer Server { get; }
-    public ICoordinateWiseRule Rule { get; }
+    /// <summary>The run's own rule instance (stateful rules carry state across its rounds) and pre-aggregation steps.</summary>
+    public AggregationPipeline Pipeline { get; }
     public IReadOnlyList<WorkerSetup> Workers { get; }
     public bool[] IsByzantine { get; }
 
@@ -52,8 +53,8 @@ public sealed class Experiment
         var optimizer = new SgdOptimizer(model.ParameterCount, settings.Training.LearningRate, settings.Training.Momentum,
             settings.Training.WeightDecay);
         var server = new ModelServer(model, initial, optimizer, thetaStar, test);
-        var rule = (ICoordinateWiseRule)AggregationRules.Create(settings.Aggregator.Rule, settings.Aggregator.F, settings.Workers);
-        return new Experiment(settings, model, server, rule, workers, isByzantine);
+        var pipeline = ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers);
+        return new Experiment(settings, model, server, pipeline, workers, isByzantine);
     }
 
     /// <summary>Separates the partition's stream from data generation's, both rooted at seed.data.</summary>

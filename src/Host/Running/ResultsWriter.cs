@@ -41,9 +41,10 @@ public static class ResultsWriter
             return;
         }
         var value = values.GetValue(path);
-        var rendered = value.IsArray()
-            ? "[" + string.Join(", ", value.GetArray().Select(item => Quote(item.GetString()))) + "]"
-            : Quote(value.GetString());
+        // Akka's HOCON reports an empty list as neither an array nor a string.
+        var rendered = value.IsArray() ? "[" + string.Join(", ", value.GetArray().Select(item => Quote(item.GetString()))) + "]"
+            : value.IsString() ? Quote(value.GetString())
+            : "[]";
         text.Append(indent).Append(key).Append(" = ").AppendLine(rendered);
     }
 

@@ -25,7 +25,7 @@ public static class SimulationRunner
         {
             var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
             var pool = system.ActorOf(
-                AggregatorPoolActor.Props(experiment.Rule, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
+                AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
             var group = system.ActorOf(WorkerGroupActor.Props(experiment.Workers), "workers");
             var workers = await group.Ask<WorkerGroupActor.WorkersCreated>(WorkerGroupActor.WorkersRequested.Instance, cancellation);
 
@@ -36,9 +36,10 @@ public static class SimulationRunner
                 experiment.Server,
                 pool,
                 metrics,
-                experiment.Rule.MinimumRows,
+                experiment.Pipeline.Rule.MinimumRows,
                 settings.RoundDeadline,
-                settings.EvalEvery)), "coordinator");
+                settings.EvalEvery,
+                settings.TrainingSeed)), "coordinator");
 
             var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
             return answer switch
