@@ -1,0 +1,135 @@
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// All pairwise squared distances ||x_i - x_k||^2 of the rows from one Gram pass, d_ik = G_ii + G_kk - 2 G_ik, and
+/// each row's other rows sorted by distance: what Krum, Multi-Krum, Bulyan and nearest-neighbour mixing select on.
+/// </summary>
+/// <remarks>
+/// <para>Precision. The Gram entries are float products (exact in double) summed in double by a fixed tree, so each
+/// carries a relative error of order 1e-16 log2(d). The subtraction cancels: d_ik is off by about
+/// 1e-16 (G_ii + G_kk) in absolute terms, so two rows closer than about 1e-8 of their norms look equally close
+/// (or, after clamping the rounding's negative values to 0, coincident). That is below the resolution of the float
+/// rows themselves in all but contrived cases (float rows agree to about 1e-7 of their magnitude at best), and the
+/// selections only compare distances, so they are unaffected; ties go to the lower row index. The alternative,
+/// centring the rows first or computing each distance directly, costs another pass of the same O(n^2 d) size.</para>
+/// <para>d_ik and d_ki are the same double (computed once from the upper triangle) and d_ii = 0, so selections are
+/// symmetric and a row is always its own nearest neighbour.</para>
+/// </remarks>
+internal sealed class GramDistances
+{
+    private readonly double[] _distances;
+    private int[]? _neighbours;
+
+    private GramDistances(int rows, double[] distances)
+    {
+        Rows = rows;
+        _distances = distances;
+    }
+
+    /// <summary>n, the number of rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>||x_i - x_k||^2 as described above.</summary>
+    public double this[int i, int k] => _distances[i * Rows + k];
+
+    /// <summary>One <see cref="IMatrixPasses.GramAsync"/> pass, turned into distances in place.</summary>
+    public static async ValueTask<GramDistances> ComputeAsync(IMatrixPasses rows)
+    {
+        var n = rows.Rows;
+        var matrix = new double[n * n];
+        await rows.GramAsync(matrix);
+        return new GramDistances(n, FromGram(matrix, n));
+    }
+
+    /// <summary>Overwrites the Gram matrix <paramref name="gram"/> (n x n, row-major) with the squared distances.</summary>
+    internal static double[] FromGram(double[] gram, int n)
+    {
+        var squaredNorms = new double[n];
+        for (var i = 0; i < n; i++)
+            squaredNorms[i] = gram[i * n + i];
+        for (var i = 0; i < n; i++)
+        {
+            gram[i * n + i] = 0;
+            for (var k = i + 1; k < n; k++)
+            {
+                var distance = Math.Max(0, squaredNorms[i] + squaredNorms[k] - 2 * gram[i * n + k]);
+                gram[i * n + k] = distance;
+                gram[k * n + i] = distance;
+            }
+        }
+        return gram;
+    }
+
+    /// <summary>
+    /// The other rows of row <paramref name="i"/> (n - 1 of them), nearest first; equal distances in ascending row
+    /// order. Sorted once for all rows on first use.
+    /// </summary>
+    public ReadOnlySpan<int> NeighboursOf(int i)
+    {
+        _neighbours ??= SortNeighbours();
+        return _neighbours.AsSpan(i * (Rows - 1), Rows - 1);
+    }
+
+    /// <summary>
+    /// The sum of the distances from row <paramref name="i"/> to its <paramref name="count"/> nearest other rows among
+    /// those not <paramref name="removed"/>, added nearest first (so the sum depends only on the distances, not on
+    /// the row order). Krum's score with count = n - f - 2.
+    /// </summary>
+    public double SumOfNearest(int i, int count, ReadOnlySpan<bool> removed)
+    {
+        var sum = 0.0;
+        var taken = 0;
+        foreach (var k in NeighboursOf(i))
+        {
+            if (taken == count)
+                break;
+            if (removed.Length > 0 && removed[k])
+                continue;
+            sum += this[i, k];
+            taken++;
+        }
+        return sum;
+    }
+
+    private int[] SortNeighbours()
+    {
+        var n = Rows;
+        var neighbours = new int[n * (n - 1)];
+        for (var i = 0; i < n; i++)
+        {
+            var list = neighbours.AsSpan(i * (n - 1), n - 1);
+            var next = 0;
+            for (var k = 0; k < n; k++)
+            {
+                if (k != i)
+                    list[next++] = k;
+            }
+            var offset = i * n;
+            var distances = _distances;
+            list.Sort((a, b) =>
+            {
+                var byDistance = distances[offset + a].CompareTo(distances[offset + b]);
+                return byDistance != 0 ? byDistance : a.CompareTo(b);
+            });
+        }
+        return neighbours;
+    }
+
+    /// <summary>
+    /// Row indices ordered by ascending score, equal scores by ascending index: the order in which Krum-style rules
+    /// pick rows.
+    /// </summary>
+    public static int[] Ranking(ReadOnlySpan<double> scores)
+    {
+        var order = new int[scores.Length];
+        for (var i = 0; i < order.Length; i++)
+            order[i] = i;
+        var values = scores.ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            var byScore = values[a].CompareTo(values[b]);
+            return byScore != 0 ? byScore : a.CompareTo(b);
+        });
+        return order;
+    }
+}
