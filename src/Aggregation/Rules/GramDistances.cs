@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace FedActors.Aggregation;
 
 /// <summary>
@@ -19,6 +21,7 @@ internal sealed class GramDistances
 {
     private readonly double[] _distances;
     private int[]? _neighbours;
+    private double[]? _sortedDistances;
 
     private GramDistances(int rows, double[] distances)
     {
@@ -66,53 +69,74 @@ internal sealed class GramDistances
     /// </summary>
     public ReadOnlySpan<int> NeighboursOf(int i)
     {
-        _neighbours ??= SortNeighbours();
+        SortNeighbours();
         return _neighbours.AsSpan(i * (Rows - 1), Rows - 1);
     }
 
     /// <summary>
     /// The sum of the distances from row <paramref name="i"/> to its <paramref name="count"/> nearest other rows among
-    /// those not <paramref name="removed"/>, added nearest first (so the sum depends only on the distances, not on
-    /// the row order). Krum's score with count = n - f - 2.
+    /// those not <paramref name="removed"/> (empty: none removed), added nearest first, so the sum depends only on the
+    /// distances, not on the row order. Krum's score with count = n - f - 2.
     /// </summary>
     public double SumOfNearest(int i, int count, ReadOnlySpan<bool> removed)
     {
+        SortNeighbours();
+        var start = i * (Rows - 1);
+        var distances = _sortedDistances.AsSpan(start, Rows - 1);
         var sum = 0.0;
-        var taken = 0;
-        foreach (var k in NeighboursOf(i))
+        if (removed.IsEmpty)
         {
-            if (taken == count)
-                break;
-            if (removed.Length > 0 && removed[k])
-                continue;
-            sum += this[i, k];
-            taken++;
+            for (var t = 0; t < count; t++)
+                sum += distances[t];
+            return sum;
+        }
+        var neighbours = _neighbours.AsSpan(start, Rows - 1);
+        var taken = 0;
+        for (var t = 0; t < neighbours.Length && taken < count; t++)
+        {
+            // Branch-free: which rows are removed is unpredictable, and adding +0 to a sum of distances (>= +0)
+            // leaves it unchanged.
+            var keep = removed[neighbours[t]] ? 0 : 1;
+            sum += keep * distances[t];
+            taken += keep;
         }
         return sum;
     }
 
-    private int[] SortNeighbours()
+    [MemberNotNull(nameof(_neighbours), nameof(_sortedDistances))]
+    private void SortNeighbours()
     {
+        if (_neighbours is not null && _sortedDistances is not null)
+            return;
         var n = Rows;
         var neighbours = new int[n * (n - 1)];
+        var sorted = new double[n * (n - 1)];
         for (var i = 0; i < n; i++)
         {
-            var list = neighbours.AsSpan(i * (n - 1), n - 1);
-            var next = 0;
+            var start = i * (n - 1);
+            var next = start;
             for (var k = 0; k < n; k++)
             {
-                if (k != i)
-                    list[next++] = k;
+                if (k == i)
+                    continue;
+                neighbours[next] = k;
+                sorted[next] = _distances[i * n + k];
+                next++;
             }
-            var offset = i * n;
-            var distances = _distances;
-            list.Sort((a, b) =>
+            Array.Sort(sorted, neighbours, start, n - 1);
+            // The sort is not stable: put each run of equal distances back in ascending row order.
+            for (var runStart = start; runStart < start + n - 1;)
             {
-                var byDistance = distances[offset + a].CompareTo(distances[offset + b]);
-                return byDistance != 0 ? byDistance : a.CompareTo(b);
-            });
+                var runEnd = runStart + 1;
+                while (runEnd < start + n - 1 && sorted[runEnd] == sorted[runStart])
+                    runEnd++;
+                if (runEnd - runStart > 1)
+                    Array.Sort(neighbours, runStart, runEnd - runStart);
+                runStart = runEnd;
+            }
         }
-        return neighbours;
+        _neighbours = neighbours;
+        _sortedDistances = sorted;
     }
 
     /// <summary>

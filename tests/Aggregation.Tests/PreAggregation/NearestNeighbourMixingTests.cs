@@ -24,12 +24,13 @@ public class NearestNeighbourMixingTests
     }
 
     [Theory]
-    [InlineData(7, 30, 2, 1)]
-    [InlineData(20, 64, 6, 2)]
-    [InlineData(33, 10, 16, 3)]
-    public void Agrees_with_naive_nearest_neighbour_mixing(int n, int d, int f, int seed)
+    [InlineData(7, 30, 2, 1, false)]
+    [InlineData(20, 64, 6, 2, false)]
+    [InlineData(33, 10, 16, 3, false)]
+    [InlineData(60, 2, 20, 4, true)] // integers in [-3, 3] on 2 coordinates: many equal distances, ties by row index
+    public void Agrees_with_naive_nearest_neighbour_mixing(int n, int d, int f, int seed, bool ties)
     {
-        var rows = TestData.Rows(n, d, seed, ties: false);
+        var rows = TestData.Rows(n, d, seed, ties);
         var expectedMixing = new double[n * n];
         for (var i = 0; i < n; i++)
         {
