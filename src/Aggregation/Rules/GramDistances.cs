@@ -9,11 +9,12 @@ namespace FedActors.Aggregation;
 /// <remarks>
 /// <para>Precision. The Gram entries are float products (exact in double) summed in double by a fixed tree, so each
 /// carries a relative error of order 1e-16 log2(d). The subtraction cancels: d_ik is off by about
-/// 1e-16 (G_ii + G_kk) in absolute terms, so two rows closer than about 1e-8 of their norms look equally close
-/// (or, after clamping the rounding's negative values to 0, coincident). That is below the resolution of the float
-/// rows themselves in all but contrived cases (float rows agree to about 1e-7 of their magnitude at best), and the
-/// selections only compare distances, so they are unaffected; ties go to the lower row index. The alternative,
-/// centring the rows first or computing each distance directly, costs another pass of the same O(n^2 d) size.</para>
+/// 1e-16 (G_ii + G_kk) in absolute terms, so rows closer than about 1e-8 of their norms (||x_i - x_k|| against
+/// ||x_i||) are not told apart, and the rounding's negative values are clamped to 0. Rows that differ only by float
+/// rounding fall below that; gradients of different workers differ by their sampling noise, many orders of magnitude
+/// more, so the selections (which only compare distances) are unaffected in practice, and equal distances go to the
+/// lower row index. Resolving smaller distances would need the rows centred first or each distance computed directly:
+/// another pass of the same O(n^2 d) size.</para>
 /// <para>d_ik and d_ki are the same double (computed once from the upper triangle) and d_ii = 0, so selections are
 /// symmetric and a row is always its own nearest neighbour.</para>
 /// </remarks>
@@ -31,9 +32,6 @@ internal sealed class GramDistances
 
     /// <summary>n, the number of rows.</summary>
     public int Rows { get; }
-
-    /// <summary>||x_i - x_k||^2 as described above.</summary>
-    public double this[int i, int k] => _distances[i * Rows + k];
 
     /// <summary>One <see cref="IMatrixPasses.GramAsync"/> pass, turned into distances in place.</summary>
     public static async ValueTask<GramDistances> ComputeAsync(IMatrixPasses rows)
