@@ -11,6 +11,11 @@ public static class AggregationRules
         new("mean", NeedsHonestMajority: false, (_, _, _) => new MeanRule()),
         new("median", NeedsHonestMajority: true, (f, _, _) => new CoordinateWiseMedianRule(f)),
         new("trimmed-mean", NeedsHonestMajority: true, (f, _, _) => new TrimmedMeanRule(f)),
+        new("meamed", NeedsHonestMajority: false, MeanAroundMedianRule.Create),
+        new("krum", NeedsHonestMajority: false, KrumRule.Create),
+        new("multi-krum", NeedsHonestMajority: false, MultiKrumRule.Create),
+        new("bulyan", NeedsHonestMajority: false, BulyanRule.Create),
+        new("centered-clipping", NeedsHonestMajority: false, CenteredClippingRule.Create),
     ];
 
     /// <summary>Every rule's config name, in catalog order.</summary>
@@ -44,7 +49,12 @@ public static class PreAggregators
 {
     private sealed record Entry(string Name, Func<int, int, RuleParameters, IPreAggregator> Create);
 
-    private static readonly Entry[] Catalog = [];
+    private static readonly Entry[] Catalog =
+    [
+        new("nnm", NearestNeighbourMixing.Create),
+        new("bucketing", Bucketing.Create),
+        new("clip", NormClipping.Create),
+    ];
 
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Catalog.Select(entry => entry.Name).ToArray());
 
