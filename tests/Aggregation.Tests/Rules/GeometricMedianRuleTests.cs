@@ -39,7 +39,7 @@ public class GeometricMedianRuleTests
     public void Equilateral_triangle_gives_its_centre()
     {
         float[][] rows = [[0f, 0f], [2f, 0f], [1f, (float)Math.Sqrt(3)]];
-        var output = NaiveRobust.Run(new GeometricMedianRule(1 / 2, Tight), rows, out var report);
+        var output = NaiveRobust.Run(new GeometricMedianRule(1, Tight), rows, out var report);
         // The objective test stops when F changes by under 1e-12 F, i.e. within about sqrt(1e-12) of the optimum.
         Assert.Equal(1.0, output[0], 1e-5);
         Assert.Equal(1 / Math.Sqrt(3), output[1], 1e-5);
