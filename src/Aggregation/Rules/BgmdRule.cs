@@ -1,0 +1,239 @@
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// Block-coordinate geometric median with memory: G = gamma X + 1 m^T, keep the k = beta d columns of largest norm,
+/// output = GM of the n rows of that n x k block scattered into d (zeros elsewhere), memory = row mean of the rest
+/// (Acharya et al., "Robust training in high dimensions via block coordinate geometric median descent", AISTATS 2022).
+/// </summary>
+/// <remarks>
+/// <para>Parameters (<see cref="Create"/>):</para>
+/// <list type="table">
+/// <item><term>step = 1.0</term><description>gamma, the scale applied to the gradients before the memory is added</description></item>
+/// <item><term>beta = 0.1</term><description>fraction of coordinates kept: k = max(1, round(beta d)), halves rounded up</description></item>
+/// <item><term>selection = top-k</term><description>top-k: the k largest column scores, ties to the lower index; sampled:
+/// k columns without replacement with probability proportional to the score (Algorithm 2), from context.Random</description></item>
+/// <item><term>tolerance, max-iterations, smoothing</term><description>the Weiszfeld settings of <see cref="GeometricMedianRule"/></description></item>
+/// </list>
+/// <para>Per round (Algorithm 1, rows = the n present workers): G[i, :] = gamma x_i + m_hat; s_j = ||G[:, j]||^2,
+/// computed from one <see cref="IMatrixPasses.ColumnMomentsAsync"/> sweep as gamma^2 S2_j + 2 gamma m_j S1_j + n m_j^2;
+/// select the block S; g_tilde = GM of the rows of G restricted to S; m_hat &lt;- the row mean of G off S (0 on S);
+/// output = g_tilde on S, 0 elsewhere.</para>
+/// <para>Output convention: the output is the update direction the simulator's optimizer applies (x &lt;- x - lr *
+/// output). The paper folds the step into G (x &lt;- x - g_tilde, gamma = the learning rate); with the default
+/// gamma = 1 the optimizer's learning rate plays that role, which is the same method while the learning rate is
+/// constant (the memory then holds unscaled gradients). With a decaying learning rate the two differ: memory saved at
+/// an old rate is applied at the new one. Setting step = lr and an optimizer rate of 1 reproduces the paper exactly.</para>
+/// <para>The block's median without forming the block of G: the passes give the raw block X_S
+/// (<see cref="IMatrixPasses.SelectColumnsAsync"/>) but no per-column affine map, and G_S = gamma X_S + 1 m_S^T. The
+/// geometric median is equivariant under x -&gt; gamma x + m for gamma &gt; 0, and so is every part of this Weiszfeld
+/// (the coordinate-wise median start, the normalised weights, the relative smoothing, the Vardi-Zhang test, the
+/// relative stopping rule), so the run on X_S gives iterates z with gamma z + m_S the iterates on G_S: g_tilde =
+/// gamma z + m_S (in double, rounded once). Only rounding differs from forming G_S in float first. The report's
+/// objective is gamma times the X_S objective, i.e. the objective on G_S.</para>
+/// <para>Sampling proportional to s_j without replacement uses Efraimidis-Spirakis keys log(u_j) / s_j with
+/// u_j = 1 - NextDouble() drawn for j = 0..d-1 in order (the same distribution as k sequential proportional draws);
+/// columns of score 0 come last, lowest index first.</para>
+/// <para>Weights: the Weiszfeld weights of the block's rows. State: m_hat (d doubles), part of the checkpoint.
+/// Not translation-equivariant (column scores are uncentred norms, as in the paper). f is validated only: n &gt; 2f.</para>
+/// </remarks>
+public sealed class BgmdRule : IStatefulRule
+{
+    public const string RuleName = "bgmd";
+
+    private const int StateVersion = 1;
+
+    private double[]? _memory;
+    private int[] _columns = [];
+
+    /// <param name="f">Byzantine rows to tolerate (validated: n &gt; 2f).</param>
+    /// <param name="step">gamma &gt; 0.</param>
+    /// <param name="beta">Fraction of coordinates kept, in (0, 1].</param>
+    /// <param name="sampled">Sample columns proportionally to their score instead of taking the top k.</param>
+    /// <param name="options">Weiszfeld settings.</param>
+    public BgmdRule(int f, double step = 1.0, double beta = 0.1, bool sampled = false, WeiszfeldOptions? options = null)
+    {
+        RuleLimits.CheckF(RuleName, f);
+        if (!(step > 0 && double.IsFinite(step)))
+            throw new ArgumentOutOfRangeException(nameof(step), step, "step must be > 0");
+        if (!(beta > 0 && beta <= 1))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be in (0, 1]");
+        Options = options ?? new WeiszfeldOptions();
+        Options.Validate();
+        F = f;
+        Step = step;
+        Beta = beta;
+        Sampled = sampled;
+        MinimumRows = 2 * f + 1;
+    }
+
+    /// <summary>Creates the rule for f of n workers from its config parameters (see the table above).</summary>
+    public static BgmdRule Create(int f, int n, RuleParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        RuleLimits.CheckCounts(RuleName, f, n);
+        RuleLimits.Require(RuleName, f, n, n > 2 * f, "n > 2f");
+        var step = parameters.Double("step", 1.0, min: 0);
+        if (step <= 0)
+            throw new ArgumentException("parameter 'step': must be > 0", "step");
+        var beta = parameters.Double("beta", 0.1, min: 0, max: 1);
+        if (beta <= 0)
+            throw new ArgumentException("parameter 'beta': must be in (0, 1]", "beta");
+        var sampled = parameters.Choice("selection", "top-k", "top-k", "sampled") == "sampled";
+        var options = WeiszfeldOptions.Read(parameters);
+        parameters.CheckAllRead(RuleName);
+        return new BgmdRule(f, step, beta, sampled, options);
+    }
+
+    public int F { get; }
+
+    /// <summary>gamma.</summary>
+    public double Step { get; }
+
+    public double Beta { get; }
+
+    public bool Sampled { get; }
+
+    public WeiszfeldOptions Options { get; }
+
+    public string Name => RuleName;
+
+    public int MinimumRows { get; }
+
+    /// <summary>m_hat (empty before the first round).</summary>
+    public ReadOnlySpan<double> Memory => _memory;
+
+    /// <summary>The columns selected in the last round, ascending.</summary>
+    public IReadOnlyList<int> LastColumns => _columns;
+
+    /// <summary>k = max(1, round(beta d)), halves rounded up.</summary>
+    public int BlockSize(int columns) => Math.Clamp((int)Math.Round(Beta * columns, MidpointRounding.AwayFromZero), 1, columns);
+
+    public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
+    {
+        RuleLimits.CheckRows(this, rows, output);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+        var n = rows.Rows;
+        var d = rows.Columns;
+        _memory ??= new double[d];
+        if (_memory.Length != d)
+            throw new ArgumentException($"{RuleName} holds a memory of {_memory.Length} coordinates; the rows have {d}", nameof(rows));
+
+        var sums = new double[d];
+        var squares = new double[d];
+        await rows.ColumnMomentsAsync(sums, squares);
+        var gamma = Step;
+        var scores = new double[d];
+        for (var j = 0; j < d; j++)
+        {
+            var m = _memory[j];
+            scores[j] = Math.Max(0, gamma * gamma * squares[j] + 2 * gamma * m * sums[j] + n * m * m);
+        }
+        var k = BlockSize(d);
+        var columns = Sampled ? SampleColumns(scores, k, context.Random) : TopColumns(scores, k);
+
+        var block = await rows.SelectColumnsAsync(columns);
+        var median = new float[k];
+        var weights = new double[n];
+        var result = await Weiszfeld.RunAsync(block, median, weights, Options);
+
+        Array.Clear(output);
+        for (var c = 0; c < k; c++)
+            output[columns[c]] = (float)(gamma * median[c] + _memory[columns[c]]);
+        for (var j = 0; j < d; j++)
+            _memory[j] = gamma * sums[j] / n + _memory[j];
+        foreach (var column in columns)
+            _memory[column] = 0;
+        _columns = columns;
+
+        weights.CopyTo(report.Weights);
+        report.Iterations = result.Iterations;
+        report.Objective = gamma * result.Objective;
+        report.Converged = result.Converged;
+    }
+
+    /// <summary>The k columns of largest score, ties to the lower index, ascending.</summary>
+    internal static int[] TopColumns(double[] scores, int k)
+    {
+        var d = scores.Length;
+        var keys = new double[d];
+        var order = new int[d];
+        for (var j = 0; j < d; j++)
+        {
+            keys[j] = -scores[j];
+            order[j] = j;
+        }
+        return TakeBest(keys, order, k);
+    }
+
+    /// <summary>k columns sampled without replacement with probability proportional to the score, ascending.</summary>
+    internal static int[] SampleColumns(double[] scores, int k, Random random)
+    {
+        var d = scores.Length;
+        var keys = new double[d];
+        var order = new int[d];
+        for (var j = 0; j < d; j++)
+        {
+            var u = 1 - random.NextDouble();
+            // Largest log(u)/s first, so sort ascending on its negation; score 0 gives +infinity: last.
+            keys[j] = scores[j] > 0 ? -Math.Log(u) / scores[j] : double.PositiveInfinity;
+            order[j] = j;
+        }
+        return TakeBest(keys, order, k);
+    }
+
+    /// <summary>The k smallest keys, ties at the boundary to the lower column; ascending column order.</summary>
+    private static int[] TakeBest(double[] keys, int[] order, int k)
+    {
+        // Array.Sort is not stable, so only the set strictly below the k-th key is taken from the sort; the tied keys at
+        // the boundary are filled in column order.
+        Array.Sort(keys, order);
+        var boundary = keys[k - 1];
+        var chosen = new List<int>(k);
+        var tied = new List<int>();
+        for (var r = 0; r < keys.Length; r++)
+        {
+            if (keys[r] < boundary)
+                chosen.Add(order[r]);
+            else if (keys[r] == boundary)
+                tied.Add(order[r]);
+        }
+        tied.Sort();
+        chosen.AddRange(tied.Take(k - chosen.Count));
+        chosen.Sort();
+        return chosen.ToArray();
+    }
+
+    public void SaveState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(RuleName);
+        writer.Write(StateVersion);
+        writer.Write(_memory?.Length ?? 0);
+        if (_memory is null)
+            return;
+        foreach (var value in _memory)
+            writer.Write(value);
+    }
+
+    public void LoadState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var name = reader.ReadString();
+        var version = reader.ReadInt32();
+        if (name != RuleName || version != StateVersion)
+            throw new InvalidDataException($"state of '{name}' version {version}, expected {RuleName} version {StateVersion}");
+        var length = reader.ReadInt32();
+        if (length < 0)
+            throw new InvalidDataException($"corrupt state: memory of {length} coordinates");
+        if (length == 0)
+        {
+            _memory = null;
+            return;
+        }
+        _memory = new double[length];
+        for (var j = 0; j < length; j++)
+            _memory[j] = reader.ReadDouble();
+        _columns = [];
+    }
+}
