@@ -5,7 +5,11 @@ public class AggregationRulesTests
     [Fact]
     public void Names_are_the_config_names()
     {
-        Assert.Equal(["mean", "median", "trimmed-mean"], AggregationRules.Names);
+        Assert.Equal(
+            ["mean", "median", "trimmed-mean", "geometric-median", "gmom", "filter", "byzantine-sgd", "bgmd", "meamed", "krum",
+             "multi-krum", "bulyan", "centered-clipping"],
+            AggregationRules.Names);
+        Assert.Equal(["nnm", "bucketing", "clip"], PreAggregators.Names);
     }
 
     [Theory]
@@ -22,7 +26,8 @@ public class AggregationRulesTests
     }
 
     [Theory]
-    [InlineData("krum", 1, 10, "unknown aggregation rule 'krum'; known rules: mean, median, trimmed-mean")]
+    [InlineData("krun", 1, 10, "unknown aggregation rule 'krun'; known rules: mean, median, trimmed-mean, geometric-median")]
+    [InlineData("krum", 4, 10, "krum cannot tolerate f = 4 of n = 10")]
     [InlineData("Median", 1, 10, "unknown aggregation rule 'Median'")]
     [InlineData("trimmed-mean", 50, 100, "trimmed-mean cannot tolerate f = 50 of n = 100: needs n > 2f")]
     [InlineData("median", 2, 4, "median cannot tolerate f = 2 of n = 4: needs n > 2f")]
@@ -33,6 +38,24 @@ public class AggregationRulesTests
     {
         var error = Assert.Throws<ArgumentException>(() => AggregationRules.Create(name, f, n));
         Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void A_parameter_no_rule_reads_is_named_in_the_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            AggregationRules.Create("geometric-median", 1, 10, new RuleParameters(new Dictionary<string, string> { ["tolerence"] = "1e-3" })));
+        Assert.Equal("tolerence", error.ParamName);
+        Assert.Contains("'tolerence'", error.Message);
+        Assert.Contains("tolerance", error.Message);
+    }
+
+    [Fact]
+    public void A_bad_parameter_value_is_named_in_the_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            AggregationRules.Create("multi-krum", 1, 10, new RuleParameters(new Dictionary<string, string> { ["m"] = "many" })));
+        Assert.Equal("m", error.ParamName);
     }
 
     [Fact]

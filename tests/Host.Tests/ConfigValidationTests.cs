@@ -116,6 +116,26 @@ public class ConfigValidationTests
         Assert.DoesNotContain("(Parameter", error.Message);
     }
 
+    [Theory]
+    [InlineData("geometric-median", "tolerance", "-1", "fedactors.aggregator.geometric-median.tolerance")]
+    [InlineData("multi-krum", "m", "many", "fedactors.aggregator.multi-krum.m")]
+    [InlineData("bgmd", "selection", "random", "fedactors.aggregator.bgmd.selection")]
+    public void A_bad_rule_parameter_names_its_key(string rule, string parameter, string value, string path)
+    {
+        var error = Invalid(Minimal, $"fedactors.aggregator.rule={rule}", $"fedactors.aggregator.{rule}.{parameter}={value}");
+        Assert.Equal(path, error.KeyPath);
+    }
+
+    [Fact]
+    public void A_pre_step_parameter_is_read_from_its_block()
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal,
+            ["fedactors.aggregator.pre=[bucketing]", "fedactors.aggregator.bucketing.s=3"]));
+        Assert.Equal(["bucketing"], settings.Aggregator.Pre);
+        Assert.Equal("3", settings.Aggregator.Parameters["bucketing"]["s"]);
+        Assert.Equal("bucketing+median", ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers).Name);
+    }
+
     [Fact]
     public void The_mean_accepts_any_f_because_it_is_the_baseline_that_breaks()
     {
