@@ -5,7 +5,7 @@ namespace FedActors.Actors;
 /// <summary>Everything the coordinator needs to drive a run; the host builds it from the validated config.</summary>
 /// <param name="Workers">One actor per worker id, index = id. The coordinator accepts a worker's report only from this actor.</param>
 /// <param name="IsByzantine">Ground truth per worker id; used for metrics only, never for aggregation.</param>
-/// <param name="MinimumRows">The rule's minimum row count; a round with fewer accepted reports applies no update.</param>
+/// <param name="MinimumRows">The fewest accepted reports the rule (after its pre-aggregation steps) can aggregate; a round with fewer applies no update.</param>
 /// <param name="EvalEvery">test_accuracy is measured every this many rounds and at the last round; 0 turns it off.</param>
 /// <param name="TrainingSeed">Root of the rule's per-round random stream (bucketing's shuffle, BGMD's sampling).</param>
 public sealed record CoordinatorSetup(

@@ -20,6 +20,21 @@ public sealed class AggregationPipeline
 
     public IAggregationRule Rule { get; }
 
+    /// <summary>Whether the rule still has enough rows once the steps have mixed <paramref name="inputRows"/> rows.</summary>
+    public bool CanAggregate(int inputRows) =>
+        Pre.Aggregate(inputRows, (rows, step) => step.OutputRows(rows)) >= Rule.MinimumRows;
+
+    /// <summary>The fewest input rows the pipeline can aggregate (at most <paramref name="maximumRows"/>), or null if none.</summary>
+    public int? MinimumInputRows(int maximumRows)
+    {
+        for (var rows = 1; rows <= maximumRows; rows++)
+        {
+            if (CanAggregate(rows))
+                return rows;
+        }
+        return null;
+    }
+
     /// <summary>"nnm+bucketing+median" style name for logs and reports.</summary>
     public string Name => string.Join('+', Pre.Select(step => step.Name).Append(Rule.Name));
 

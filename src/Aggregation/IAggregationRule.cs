@@ -41,6 +41,9 @@ public interface IPreAggregator
     /// <summary>Config name, e.g. "nnm", "bucketing", "clip".</summary>
     string Name { get; }
 
+    /// <summary>How many rows the step outputs for <paramref name="inputRows"/> rows (bucketing shrinks them).</summary>
+    int OutputRows(int inputRows);
+
     /// <summary>Transforms the rows; <see cref="MixedRows.Mixing"/> is outputRows x n row-major, Y = M X.</summary>
     ValueTask<MixedRows> ApplyAsync(IMatrixPasses rows, AggregationContext context);
 }

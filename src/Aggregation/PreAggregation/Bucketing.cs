@@ -40,6 +40,8 @@ public sealed class Bucketing : IPreAggregator
 
     public string Name => "bucketing";
 
+    public int OutputRows(int inputRows) => (inputRows + S - 1) / S;
+
     public async ValueTask<MixedRows> ApplyAsync(IMatrixPasses rows, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(rows);

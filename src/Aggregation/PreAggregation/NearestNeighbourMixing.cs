@@ -32,6 +32,8 @@ public sealed class NearestNeighbourMixing : IPreAggregator
 
     public string Name => "nnm";
 
+    public int OutputRows(int inputRows) => inputRows;
+
     public async ValueTask<MixedRows> ApplyAsync(IMatrixPasses rows, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -45,6 +45,8 @@ public sealed class NormClipping : IPreAggregator
 
     public string Name => "clip";
 
+    public int OutputRows(int inputRows) => inputRows;
+
     public async ValueTask<MixedRows> ApplyAsync(IMatrixPasses rows, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -102,9 +102,14 @@ public static class ExperimentSettingsParser
         var steps = new List<IPreAggregator>();
         foreach (var step in settings.Pre)
             steps.Add(Checked(step, settings, workers, () => PreAggregators.Create(step, settings.F, workers, Parameters(settings, step))));
+        var rowsForRule = steps.Aggregate(workers, (rows, step) => step.OutputRows(rows));
         var rule = Checked(settings.Rule, settings, workers,
-            () => AggregationRules.Create(settings.Rule, settings.F, workers, Parameters(settings, settings.Rule)));
-        return new AggregationPipeline(steps, rule);
+            () => AggregationRules.Create(settings.Rule, settings.F, rowsForRule, Parameters(settings, settings.Rule)));
+        var pipeline = new AggregationPipeline(steps, rule);
+        if (!pipeline.CanAggregate(workers))
+            throw new ConfigException("fedactors.aggregator.pre",
+                $"after {string.Join(", ", settings.Pre)} the rule sees {rowsForRule} rows but {settings.Rule} needs {rule.MinimumRows}");
+        return pipeline;
     }
 
     private static RuleParameters Parameters(AggregatorSettings settings, string name) =>

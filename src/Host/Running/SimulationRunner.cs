@@ -36,7 +36,7 @@ public static class SimulationRunner
                 experiment.Server,
                 pool,
                 metrics,
-                experiment.Pipeline.Rule.MinimumRows,
+                experiment.Pipeline.MinimumInputRows(settings.Workers) ?? settings.Workers,
                 settings.RoundDeadline,
                 settings.EvalEvery,
                 settings.TrainingSeed)), "coordinator");
