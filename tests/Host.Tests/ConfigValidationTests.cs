@@ -130,10 +130,19 @@ public class ConfigValidationTests
     public void A_pre_step_parameter_is_read_from_its_block()
     {
         var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal,
-            ["fedactors.aggregator.pre=[bucketing]", "fedactors.aggregator.bucketing.s=3"]));
+            ["fedactors.aggregator.pre=[bucketing]", "fedactors.aggregator.bucketing.s=2"]));
         Assert.Equal(["bucketing"], settings.Aggregator.Pre);
-        Assert.Equal("3", settings.Aggregator.Parameters["bucketing"]["s"]);
+        Assert.Equal("2", settings.Aggregator.Parameters["bucketing"]["s"]);
         Assert.Equal("bucketing+median", ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers).Name);
+    }
+
+    [Fact]
+    public void Buckets_too_few_for_the_rule_are_refused_with_the_row_count_the_rule_sees()
+    {
+        // 10 workers in buckets of 3 are 4 rows; a median told f = 2 needs 5.
+        var error = Invalid(Minimal, "fedactors.aggregator.pre=[bucketing]", "fedactors.aggregator.bucketing.s=3");
+        Assert.Equal("fedactors.aggregator.f", error.KeyPath);
+        Assert.Contains("sees 4 rows after bucketing", error.Message);
     }
 
     [Fact]

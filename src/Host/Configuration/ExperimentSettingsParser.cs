@@ -103,8 +103,9 @@ public static class ExperimentSettingsParser
         foreach (var step in settings.Pre)
             steps.Add(Checked(step, settings, workers, () => PreAggregators.Create(step, settings.F, workers, Parameters(settings, step))));
         var rowsForRule = steps.Aggregate(workers, (rows, step) => step.OutputRows(rows));
+        var rowsNote = settings.Pre.Count == 0 ? "" : $"; the rule sees {rowsForRule} rows after {string.Join(", ", settings.Pre)}";
         var rule = Checked(settings.Rule, settings, workers,
-            () => AggregationRules.Create(settings.Rule, settings.F, rowsForRule, Parameters(settings, settings.Rule)));
+            () => AggregationRules.Create(settings.Rule, settings.F, rowsForRule, Parameters(settings, settings.Rule)), rowsNote);
         var pipeline = new AggregationPipeline(steps, rule);
         if (!pipeline.CanAggregate(workers))
             throw new ConfigException("fedactors.aggregator.pre",
@@ -115,7 +116,7 @@ public static class ExperimentSettingsParser
     private static RuleParameters Parameters(AggregatorSettings settings, string name) =>
         new(settings.Parameters.TryGetValue(name, out var block) ? block : null);
 
-    private static T Checked<T>(string name, AggregatorSettings settings, int workers, Func<T> create)
+    private static T Checked<T>(string name, AggregatorSettings settings, int workers, Func<T> create, string note = "")
     {
         try
         {
@@ -132,7 +133,7 @@ public static class ExperimentSettingsParser
                 { } parameter when block is not null && block.ContainsKey(parameter) => $"fedactors.aggregator.{name}.{parameter}",
                 _ => $"fedactors.aggregator.{name}",
             };
-            throw new ConfigException(key, $"{problem} (f = {settings.F}, workers.count = {workers})");
+            throw new ConfigException(key, $"{problem} (f = {settings.F}, workers.count = {workers}{note})");
         }
     }
 
