@@ -21,7 +21,7 @@ public static class AggregationRules
     /// f &lt; 0, f &gt; n, or n &lt;= 2f for a rule that needs n &gt; 2f. Mean accepts any f in [0, n]: it tolerates none,
     /// and users run it as the baseline that breaks.
     /// </summary>
-    public static IAggregationRule Create(string name, int f, int n)
+    public static IAggregationRule Create(string name, int f, int n, RuleParameters? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         var entry = Array.Find(Catalog, candidate => candidate.Name == name)
