@@ -12,7 +12,10 @@ public static class Program
     public const int ExitRunFailed = 1;
     public const int ExitInvalidInput = 2;
 
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Parses and runs one command line; <paramref name="configuration"/> redirects the commands' output (tests).</summary>
+    public static int Run(string[] args, InvocationConfiguration? configuration = null)
     {
         var experiment = new Argument<FileInfo>("experiment") { Description = "Experiment file (HOCON), e.g. hocon/experiments/quickstart.conf" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Results folder (default: results/<fedactors.name>)" };
@@ -29,8 +32,12 @@ public static class Program
             parsed.GetValue(overrides) ?? [],
             "fedactors " + string.Join(' ', args.Select(QuoteArgument))));
 
-        var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors") { run };
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors")
+        {
+            run,
+            AggregateCommand.Create(),
+        };
+        return root.Parse(args).Invoke(configuration ?? new InvocationConfiguration());
     }
 
     private static string QuoteArgument(string argument) =>
