@@ -37,7 +37,11 @@ public static class Program
             run,
             AggregateCommand.Create(),
         };
-        return root.Parse(args).Invoke(configuration ?? new InvocationConfiguration());
+        var parsed = root.Parse(args);
+        var exit = parsed.Invoke(configuration ?? new InvocationConfiguration());
+        // System.CommandLine reports a usage error (missing option, a word where a number goes) with exit code 1,
+        // which the commands keep for a failed run.
+        return parsed.Errors.Count > 0 ? ExitInvalidInput : exit;
     }
 
     private static string QuoteArgument(string argument) =>

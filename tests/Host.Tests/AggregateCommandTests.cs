@@ -204,6 +204,30 @@ public sealed class AggregateCommandTests : IDisposable
         Assert.False(File.Exists(output));
     }
 
+    [Theory]
+    [InlineData("--f", "many")]
+    [InlineData("--shards", "2.5")]
+    public void A_value_of_the_wrong_type_is_a_usage_error_with_exit_code_2(string option, string value)
+    {
+        var input = Write("x.npy", NpyFixtures.Float32Matrix(FiveWorkers));
+
+        var (exit, _, stderr) = Run("aggregate", "--rule", "median", option, value, "--in", input, "--out", Path.Combine(_directory, "out.npy"));
+
+        Assert.Equal(Program.ExitInvalidInput, exit);
+        Assert.Contains(value, stderr);
+    }
+
+    [Fact]
+    public void A_missing_required_option_is_a_usage_error_with_exit_code_2()
+    {
+        var input = Write("x.npy", NpyFixtures.Float32Matrix(FiveWorkers));
+
+        var (exit, _, stderr) = Run("aggregate", "--in", input, "--out", Path.Combine(_directory, "out.npy"));
+
+        Assert.Equal(Program.ExitInvalidInput, exit);
+        Assert.Contains("--rule", stderr);
+    }
+
     [Fact]
     public void A_missing_input_file_or_output_folder_exits_2_naming_it()
     {
