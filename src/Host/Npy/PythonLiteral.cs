@@ -4,7 +4,7 @@ using System.Text;
 namespace FedActors.Host.Npy;
 
 /// <summary>A Python tuple in an .npy header, kept apart from a list because NumPy requires the shape to be a tuple.</summary>
-public sealed record PythonTuple(IReadOnlyList<object?> Items);
+internal sealed record PythonTuple(IReadOnlyList<object?> Items);
 
 /// <summary>
 /// Parses the subset of Python literal syntax that .npy headers use (what NumPy's reader accepts through
@@ -12,7 +12,7 @@ public sealed record PythonTuple(IReadOnlyList<object?> Items);
 /// False and None. Values come back as <see cref="Dictionary{TKey,TValue}"/> (string keys), <see cref="PythonTuple"/>,
 /// <see cref="List{T}"/>, <see cref="string"/>, <see cref="long"/>, <see cref="bool"/> and null.
 /// </summary>
-public sealed class PythonLiteral
+internal sealed class PythonLiteral
 {
     // A header is a few hundred bytes; the limit only stops a hostile file from exhausting the stack.
     private const int MaxDepth = 32;
