@@ -12,7 +12,10 @@ public static class Program
     public const int ExitRunFailed = 1;
     public const int ExitInvalidInput = 2;
 
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Parses and runs one command line; <paramref name="configuration"/> redirects the commands' output (tests).</summary>
+    public static int Run(string[] args, InvocationConfiguration? configuration = null)
     {
         var experiment = new Argument<FileInfo>("experiment") { Description = "Experiment file (HOCON), e.g. hocon/experiments/quickstart.conf" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Results folder (default: results/<fedactors.name>)" };
@@ -29,8 +32,16 @@ public static class Program
             parsed.GetValue(overrides) ?? [],
             "fedactors " + string.Join(' ', args.Select(QuoteArgument))));
 
-        var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors") { run };
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors")
+        {
+            run,
+            AggregateCommand.Create(),
+        };
+        var parsed = root.Parse(args);
+        var exit = parsed.Invoke(configuration ?? new InvocationConfiguration());
+        // System.CommandLine reports a usage error (missing option, a word where a number goes) with exit code 1,
+        // which the commands keep for a failed run.
+        return parsed.Errors.Count > 0 ? ExitInvalidInput : exit;
     }
 
     private static string QuoteArgument(string argument) =>
