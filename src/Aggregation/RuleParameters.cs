@@ -86,9 +86,11 @@ public sealed class RuleParameters
     {
         var unknown = _values.Keys.Where(key => !_read.Contains(key)).OrderBy(key => key, StringComparer.Ordinal).ToArray();
         if (unknown.Length > 0)
+        {
+            var known = _read.Count == 0 ? "it takes no parameters" : $"it reads: {string.Join(", ", _read.Order(StringComparer.Ordinal))}";
             throw new ArgumentException(
-                $"{ruleName} has no parameter {string.Join(", ", unknown.Select(k => $"'{k}'"))}; it reads: {string.Join(", ", _read.Order(StringComparer.Ordinal))}",
-                unknown[0]);
+                $"{ruleName} has no parameter {string.Join(", ", unknown.Select(k => $"'{k}'"))}; {known}", unknown[0]);
+        }
     }
 
     private bool TryGet(string name, out string text)

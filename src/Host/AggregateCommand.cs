@@ -36,7 +36,7 @@ public static class AggregateCommand
         var f = new Option<int>("--f") { Description = "Byzantine rows the rule is told to tolerate (default 0)" };
         var parameters = new Option<string[]>("--param")
         {
-            Description = "A rule parameter KEY=VALUE (repeatable)",
+            Description = "A rule parameter KEY=VALUE, or STEP.KEY=VALUE for a --pre step (repeatable)",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var pre = new Option<string[]>("--pre")
@@ -161,14 +161,25 @@ public static class AggregateCommand
         return Program.ExitOk;
     }
 
+    /// <summary>
+    /// Builds the steps and the rule. <c>--param KEY=VALUE</c> is the rule's; <c>--param STEP.KEY=VALUE</c> belongs to the
+    /// pre-aggregation step STEP, as the config's <c>aggregator.STEP { KEY = VALUE }</c>. Each factory rejects keys it
+    /// does not read. The rule is told the row count it will see after the steps (bucketing shrinks it).
+    /// </summary>
     private static AggregationPipeline CreatePipeline(AggregateRequest request, IReadOnlyDictionary<string, string> values, int n)
     {
-        // One set of parameters serves every step; whatever no step reads is a typo, and is rejected.
-        var parameters = new RuleParameters(values);
-        var pre = request.Pre.Select(name => PreAggregators.Create(name, request.F, n, parameters)).ToArray();
-        var pipeline = new AggregationPipeline(pre, AggregationRules.Create(request.Rule, request.F, n, parameters));
-        parameters.CheckAllRead(pipeline.Name);
-        return pipeline;
+        var pre = new List<IPreAggregator>();
+        foreach (var step in request.Pre)
+        {
+            var prefix = step + ".";
+            var stepValues = values.Where(pair => pair.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .ToDictionary(pair => pair.Key[prefix.Length..], pair => pair.Value);
+            pre.Add(PreAggregators.Create(step, request.F, n, new RuleParameters(stepValues)));
+        }
+        var ruleValues = values.Where(pair => !request.Pre.Any(step => pair.Key.StartsWith(step + ".", StringComparison.Ordinal)))
+            .ToDictionary(pair => pair.Key, pair => pair.Value);
+        var rowsForRule = pre.Aggregate(n, (rows, step) => step.OutputRows(rows));
+        return new AggregationPipeline(pre, AggregationRules.Create(request.Rule, request.F, rowsForRule, new RuleParameters(ruleValues)));
     }
 
     private static bool TryParseParameters(IReadOnlyList<string> assignments, out Dictionary<string, string> values, out string problem)

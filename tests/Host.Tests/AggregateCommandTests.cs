@@ -187,7 +187,8 @@ public sealed class AggregateCommandTests : IDisposable
     [InlineData(new[] { "--rule", "median", "--param", "=1" }, "--param '=1' is not KEY=VALUE")]
     [InlineData(new[] { "--rule", "median", "--param", "beta=1", "--param", "beta=2" }, "--param 'beta' is given twice")]
     [InlineData(new[] { "--rule", "median", "--param", "beta=1" }, "median has no parameter 'beta'")]
-    [InlineData(new[] { "--rule", "median", "--pre", "nnm" }, "unknown pre-aggregation step 'nnm'")]
+    [InlineData(new[] { "--rule", "median", "--pre", "shuffle" }, "unknown pre-aggregation step 'shuffle'")]
+    [InlineData(new[] { "--rule", "median", "--pre", "bucketing", "--param", "bucketing.size=3" }, "bucketing has no parameter 'size'")]
     [InlineData(new[] { "--rule", "median", "--shards", "0" }, "--shards must be at least 1")]
     [InlineData(new[] { "--rule", "median", "--repeat", "0" }, "--repeat must be at least 1")]
     public void An_invalid_request_exits_2_with_its_reason(string[] options, string reason)
