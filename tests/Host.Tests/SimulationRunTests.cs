@@ -60,7 +60,12 @@ public class SimulationRunTests
     public void Wide_models_split_across_shards_give_byte_identical_metrics(string rule)
     {
         // 5000 coordinates are five 1024-wide blocks, so 1, 3 and 4 shards really cut the columns differently.
-        string[] common = ["fedactors.task.linear-regression.dimension=5000", "fedactors.rounds=15", $"fedactors.aggregator.rule={rule}"];
+        // 6400 samples keep the data set at 128 MB (the quickstart's 200 000 would be 4 GB at this width).
+        string[] common =
+        [
+            "fedactors.task.linear-regression.dimension=5000", "fedactors.task.linear-regression.train-samples=6400",
+            "fedactors.task.linear-regression.test-samples=100", "fedactors.rounds=15", $"fedactors.aggregator.rule={rule}",
+        ];
         var csvs = new[] { 1, 3, 4 }
             .Select(shards => WithoutTimingColumns(Run(RepositoryFiles.Experiment("quickstart.conf"), [.. common, $"fedactors.aggregator.shards={shards}"]).Csv))
             .ToArray();
