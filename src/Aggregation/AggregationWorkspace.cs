@@ -9,7 +9,8 @@ namespace FedActors.Aggregation;
 /// <remarks>
 /// It holds one float area and one double area, each starting on a 64-byte boundary, and the sorting network for the
 /// last row count seen. A kernel asks for each at most once per call; asking again may move the area and invalidate
-/// spans handed out before.
+/// spans handed out before. It also holds the <see cref="BlockTree"/> accumulator of the cross-coordinate passes,
+/// whose node arrays are pooled: the nodes of one pass stay valid until the next pass on this workspace.
 /// </remarks>
 public sealed class AggregationWorkspace
 {
@@ -22,6 +23,7 @@ public sealed class AggregationWorkspace
     private int[] _network = [];
     private int _networkLength;
     private int _networkWires = -1;
+    private readonly BlockTree.Accumulator _tree = new();
 
     public AggregationWorkspace()
     {
@@ -47,6 +49,16 @@ public sealed class AggregationWorkspace
             _doubles = AlignedMemory.Allocate<double>(_doublesLength, out _doublesOrigin);
         }
         return _doubles.AsSpan(_doublesOrigin, length);
+    }
+
+    /// <summary>
+    /// The tree accumulator for a pass whose partial sums have <paramref name="width"/> values, emptied; the nodes
+    /// of the previous pass are invalidated and their arrays reused.
+    /// </summary>
+    internal BlockTree.Accumulator Tree(int width)
+    {
+        _tree.Restart(width);
+        return _tree;
     }
 
     /// <summary>The comparators of the sorting network for <paramref name="wires"/> rows, rebuilt only when n changes.</summary>

@@ -1,3 +1,5 @@
+using FedActors.Aggregation.Kernels;
+
 namespace FedActors.Aggregation;
 
 /// <summary>
@@ -10,6 +12,7 @@ public sealed class MatrixPasses : IMatrixPasses
     private readonly IRangeExecutor _executor;
     private GradientMatrix? _mixed;
     private GradientMatrix? _selected;
+    private MatrixPasses? _selectedPasses;
 
     /// <param name="checkFinite">Scan the matrix once for NaN and infinity. The coordinator has already rejected
     /// non-finite reports, so the pool skips the scan; a direct caller gets a clear error instead of garbage.</param>
@@ -49,30 +52,30 @@ public sealed class MatrixPasses : IMatrixPasses
     public async ValueTask GramAsync(double[] gram)
     {
         FiniteCheck.Length(gram, Rows * Rows, nameof(gram));
-        await Reduce((range, _) => RangeKernels.Gram(Matrix, range), gram);
+        await Reduce((range, workspace) => RangeKernels.Gram(Matrix, range, workspace), gram);
     }
 
     public async ValueTask SquaredDistancesAsync(float[] z, double[] distances)
     {
         FiniteCheck.Values(z, Columns, nameof(z));
         FiniteCheck.Length(distances, Rows, nameof(distances));
-        await Reduce((range, _) => RangeKernels.SquaredDistances(Matrix, range, z), distances);
+        await Reduce((range, workspace) => RangeKernels.SquaredDistances(Matrix, range, z, workspace), distances);
     }
 
     public async ValueTask DotsAsync(float[] v, double[] dots)
     {
         FiniteCheck.Values(v, Columns, nameof(v));
         FiniteCheck.Length(dots, Rows, nameof(dots));
-        await Reduce((range, _) => RangeKernels.Dots(Matrix, range, v), dots);
+        await Reduce((range, workspace) => RangeKernels.Dots(Matrix, range, v, workspace), dots);
     }
 
     public async ValueTask WeightedSumAsync(double[] weights, float[] output)
     {
         FiniteCheck.Values(weights, Rows, nameof(weights));
         FiniteCheck.Length(output, Columns, nameof(output));
-        await _executor.RunAsync((range, _) =>
+        await _executor.RunAsync((range, workspace) =>
         {
-            RangeKernels.WeightedSum(Matrix, range, weights, output);
+            RangeKernels.WeightedSum(Matrix, range, weights, output, workspace);
             return null;
         });
     }
@@ -82,7 +85,7 @@ public sealed class MatrixPasses : IMatrixPasses
         FiniteCheck.Values(weights, Rows, nameof(weights));
         FiniteCheck.Length(output, Columns, nameof(output));
         FiniteCheck.Length(distances, Rows, nameof(distances));
-        await Reduce((range, _) => RangeKernels.WeightedSumAndDistances(Matrix, range, weights, output), distances);
+        await Reduce((range, workspace) => RangeKernels.WeightedSumAndDistances(Matrix, range, weights, output, workspace), distances);
     }
 
     public async ValueTask ColumnMomentsAsync(double[] sums, double[] squares)
@@ -103,9 +106,9 @@ public sealed class MatrixPasses : IMatrixPasses
         if (_mixed is null || _mixed.RowCapacity != outputRows || _mixed.Columns != Columns)
             _mixed = new GradientMatrix(outputRows, Columns);
         var mixed = _mixed;
-        await _executor.RunAsync((range, _) =>
+        await _executor.RunAsync((range, workspace) =>
         {
-            RangeKernels.Mix(Matrix, range, mixing, mixed);
+            RangeKernels.Mix(Matrix, range, mixing, mixed, workspace);
             return null;
         });
         return new MatrixPasses(mixed, _executor, checkFinite: false);
@@ -126,7 +129,10 @@ public sealed class MatrixPasses : IMatrixPasses
                 throw new ArgumentException($"columns must be ascending, distinct and in [0, {Columns}); entry {c} is {columns[c]}", nameof(columns));
         }
         if (_selected is null || _selected.RowCapacity != Rows || _selected.Columns != columns.Length)
+        {
             _selected = new GradientMatrix(Rows, columns.Length);
+            _selectedPasses = Local(_selected, shards: 1, checkFinite: false);
+        }
         for (var i = 0; i < Rows; i++)
         {
             var source = Matrix.RowView(i);
@@ -134,7 +140,7 @@ public sealed class MatrixPasses : IMatrixPasses
             for (var c = 0; c < columns.Length; c++)
                 target[c] = source[columns[c]];
         }
-        return ValueTask.FromResult<IMatrixPasses>(Local(_selected, shards: 1, checkFinite: false));
+        return ValueTask.FromResult<IMatrixPasses>(_selectedPasses!);
     }
 
     public ValueTask CopyRowAsync(int row, float[] destination)
@@ -148,7 +154,7 @@ public sealed class MatrixPasses : IMatrixPasses
     {
         var covers = await _executor.RunAsync(work);
         var blockCount = (Columns + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize;
-        BlockTree.Combine(blockCount, covers.Where(cover => cover is not null).SelectMany(cover => cover!), result);
+        BlockTree.Combine(blockCount, covers, result);
     }
 }
 
@@ -165,7 +171,7 @@ internal static class FiniteCheck
     public static void Values(float[] values, int length, string name)
     {
         Length(values, length, name);
-        var bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        var bad = FiniteScan.FirstNonFinite(values);
         if (bad >= 0)
             throw new ArgumentException($"{name}[{bad}] is {values[bad]}; aggregation needs finite values", name);
     }
@@ -173,7 +179,7 @@ internal static class FiniteCheck
     public static void Values(double[] values, int length, string name)
     {
         Length(values, length, name);
-        var bad = Array.FindIndex(values, v => !double.IsFinite(v));
+        var bad = FiniteScan.FirstNonFinite(values);
         if (bad >= 0)
             throw new ArgumentException($"{name}[{bad}] is {values[bad]}; aggregation needs finite values", name);
     }
@@ -183,11 +189,9 @@ internal static class FiniteCheck
         for (var i = 0; i < matrix.Rows; i++)
         {
             var row = matrix.RowView(i);
-            for (var j = 0; j < row.Length; j++)
-            {
-                if (!float.IsFinite(row[j]))
-                    throw new ArgumentException($"row {i} holds {row[j]} at coordinate {j}; aggregation needs finite values", nameof(matrix));
-            }
+            var j = FiniteScan.FirstNonFinite(row);
+            if (j >= 0)
+                throw new ArgumentException($"row {i} holds {row[j]} at coordinate {j}; aggregation needs finite values", nameof(matrix));
         }
     }
 }
