@@ -39,7 +39,7 @@ public static class AggregationRules
         var entry = Array.Find(Catalog, candidate => candidate.Name == name)
             ?? throw new ArgumentException(
                 $"unknown aggregation rule '{name}'; known rules: {string.Join(", ", Names)}", nameof(name));
-        CatalogChecks.Counts(name, f, n);
+        ToleranceCheck.Counts(name, f, n);
         if (entry.NeedsHonestMajority && n <= 2 * f)
             throw new ArgumentException($"{name} cannot tolerate f = {f} of n = {n}: needs n > 2f", nameof(f));
         parameters ??= RuleParameters.Empty;
@@ -70,23 +70,10 @@ public static class PreAggregators
         var entry = Array.Find(Catalog, candidate => candidate.Name == name)
             ?? throw new ArgumentException(
                 $"unknown pre-aggregation step '{name}'; known steps: {(Names.Count == 0 ? "none yet" : string.Join(", ", Names))}", nameof(name));
-        CatalogChecks.Counts(name, f, n);
+        ToleranceCheck.Counts(name, f, n);
         parameters ??= RuleParameters.Empty;
         var step = entry.Create(f, n, parameters);
         parameters.CheckAllRead(name);
         return step;
-    }
-}
-
-internal static class CatalogChecks
-{
-    public static void Counts(string name, int f, int n)
-    {
-        if (n < 1)
-            throw new ArgumentException($"{name} needs at least one worker, got n = {n}", nameof(n));
-        if (f < 0)
-            throw new ArgumentException($"{name}: f (Byzantine workers) must be >= 0, got f = {f}", nameof(f));
-        if (f > n)
-            throw new ArgumentException($"{name}: f = {f} Byzantine workers exceeds n = {n} workers", nameof(f));
     }
 }

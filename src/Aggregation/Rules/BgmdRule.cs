@@ -52,7 +52,7 @@ public sealed class BgmdRule : IStatefulRule
     /// <param name="options">Weiszfeld settings.</param>
     public BgmdRule(int f, double step = 1.0, double beta = 0.1, bool sampled = false, WeiszfeldOptions? options = null)
     {
-        RuleLimits.CheckF(RuleName, f);
+        ToleranceCheck.NonNegative(f, RuleName);
         if (!(step > 0 && double.IsFinite(step)))
             throw new ArgumentOutOfRangeException(nameof(step), step, "step must be > 0");
         if (!(beta > 0 && beta <= 1))
@@ -70,8 +70,7 @@ public sealed class BgmdRule : IStatefulRule
     public static BgmdRule Create(int f, int n, RuleParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        RuleLimits.CheckCounts(RuleName, f, n);
-        RuleLimits.Require(RuleName, f, n, n > 2 * f, "n > 2f");
+        ToleranceCheck.Require(RuleName, f, n, n > 2 * f, "n > 2f");
         var step = parameters.Double("step", 1.0, min: 0);
         if (step <= 0)
             throw new ArgumentException("parameter 'step': must be > 0", "step");
@@ -110,7 +109,7 @@ public sealed class BgmdRule : IStatefulRule
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
-        RuleLimits.CheckRows(this, rows, output);
+        ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         var n = rows.Rows;
@@ -206,9 +205,7 @@ public sealed class BgmdRule : IStatefulRule
 
     public void SaveState(BinaryWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(RuleName);
-        writer.Write(StateVersion);
+        RuleState.WriteHeader(writer, RuleName, StateVersion);
         writer.Write(_memory?.Length ?? 0);
         if (_memory is null)
             return;
@@ -218,11 +215,7 @@ public sealed class BgmdRule : IStatefulRule
 
     public void LoadState(BinaryReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        var name = reader.ReadString();
-        var version = reader.ReadInt32();
-        if (name != RuleName || version != StateVersion)
-            throw new InvalidDataException($"state of '{name}' version {version}, expected {RuleName} version {StateVersion}");
+        RuleState.ReadHeader(reader, RuleName, StateVersion);
         var length = reader.ReadInt32();
         if (length < 0)
             throw new InvalidDataException($"corrupt state: memory of {length} coordinates");

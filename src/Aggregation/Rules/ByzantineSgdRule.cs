@@ -73,7 +73,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
     /// <param name="delta">Confidence parameter in the thresholds, in (0, 1).</param>
     public ByzantineSgdRule(int f, double? v = null, double? d = null, int horizon = 1000, double delta = 0.01)
     {
-        RuleLimits.CheckF(RuleName, f);
+        ToleranceCheck.NonNegative(f, RuleName);
         if (v is { } vv && !(vv > 0 && double.IsFinite(vv)))
             throw new ArgumentOutOfRangeException(nameof(v), v, "V must be > 0");
         if (d is { } dd && !(dd > 0 && double.IsFinite(dd)))
@@ -94,8 +94,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
     public static ByzantineSgdRule Create(int f, int n, RuleParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        RuleLimits.CheckCounts(RuleName, f, n);
-        RuleLimits.Require(RuleName, f, n, n > 2 * f, "n > 2f");
+        ToleranceCheck.Require(RuleName, f, n, n > 2 * f, "n > 2f");
         var v = parameters.OptionalDouble("V", "auto", min: 0);
         var d = parameters.OptionalDouble("D", "auto", min: 0);
         if (v == 0)
@@ -139,7 +138,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
-        RuleLimits.CheckRows(this, rows, output);
+        ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         var n = rows.Rows;
@@ -335,9 +334,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
 
     public void SaveState(BinaryWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(RuleName);
-        writer.Write(StateVersion);
+        RuleState.WriteHeader(writer, RuleName, StateVersion);
         writer.Write(_start is not null);
         writer.Write(_v);
         writer.Write(_d);
@@ -361,11 +358,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
 
     public void LoadState(BinaryReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        var name = reader.ReadString();
-        var version = reader.ReadInt32();
-        if (name != RuleName || version != StateVersion)
-            throw new InvalidDataException($"state of '{name}' version {version}, expected {RuleName} version {StateVersion}");
+        RuleState.ReadHeader(reader, RuleName, StateVersion);
         var started = reader.ReadBoolean();
         var v = reader.ReadDouble();
         var d = reader.ReadDouble();

@@ -129,9 +129,12 @@ public sealed class CenteredClippingRule : IStatefulRule
         report.Converged = converged;
     }
 
+    /// <summary>Format of <see cref="SaveState"/>; bump it when the layout changes.</summary>
+    private const int StateVersion = 1;
+
     public void SaveState(BinaryWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
+        RuleState.WriteHeader(writer, Name, StateVersion);
         writer.Write(_centre?.Length ?? -1);
         if (_centre is null)
             return;
@@ -141,7 +144,7 @@ public sealed class CenteredClippingRule : IStatefulRule
 
     public void LoadState(BinaryReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
+        RuleState.ReadHeader(reader, Name, StateVersion);
         var length = reader.ReadInt32();
         if (length < -1)
             throw new InvalidDataException($"centered-clipping state: invalid centre length {length}");

@@ -32,7 +32,7 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
     /// <param name="options">Weiszfeld settings.</param>
     public GeometricMedianOfMeansRule(int f, int workers, int groups, double? tau = null, WeiszfeldOptions? options = null)
     {
-        RuleLimits.CheckF(RuleName, f);
+        ToleranceCheck.NonNegative(f, RuleName);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         if (groups < 1 || groups > workers || workers % groups != 0)
             throw new ArgumentOutOfRangeException(nameof(groups), groups, $"{RuleName}: groups = {groups} does not divide n = {workers}");
@@ -52,7 +52,7 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
     public static GeometricMedianOfMeansRule Create(int f, int n, RuleParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        RuleLimits.CheckCounts(RuleName, f, n);
+        ToleranceCheck.Counts(RuleName, f, n);
         var epsilon = parameters.Double("epsilon", 0.1, min: 0);
         var given = parameters.OptionalInt("groups", "auto", min: 1, max: n);
         var tau = parameters.OptionalDouble("tau", "off", min: 0);
@@ -76,7 +76,7 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
         {
             groups = DefaultGroups(f, n, epsilon);
         }
-        RuleLimits.Require(RuleName, f, n, groups > 2 * f, "groups > 2f");
+        ToleranceCheck.Require(RuleName, f, n, groups > 2 * f, "groups > 2f");
         return new GeometricMedianOfMeansRule(f, n, groups, tau, options);
     }
 
@@ -115,7 +115,7 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
-        RuleLimits.CheckRows(this, rows, output);
+        ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         if (context.TotalWorkers != Workers)

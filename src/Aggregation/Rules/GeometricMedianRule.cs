@@ -22,7 +22,7 @@ public sealed class GeometricMedianRule : IAggregationRule
 
     public GeometricMedianRule(int f, WeiszfeldOptions? options = null)
     {
-        RuleLimits.CheckF(RuleName, f);
+        ToleranceCheck.NonNegative(f, RuleName);
         Options = options ?? new WeiszfeldOptions();
         Options.Validate();
         F = f;
@@ -33,8 +33,7 @@ public sealed class GeometricMedianRule : IAggregationRule
     public static GeometricMedianRule Create(int f, int n, RuleParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        RuleLimits.CheckCounts(RuleName, f, n);
-        RuleLimits.Require(RuleName, f, n, n > 2 * f, "n > 2f");
+        ToleranceCheck.Require(RuleName, f, n, n > 2 * f, "n > 2f");
         var options = WeiszfeldOptions.Read(parameters);
         parameters.CheckAllRead(RuleName);
         return new GeometricMedianRule(f, options);
@@ -51,7 +50,7 @@ public sealed class GeometricMedianRule : IAggregationRule
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
-        RuleLimits.CheckRows(this, rows, output);
+        ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(report);
         var weights = new double[rows.Rows];
         var result = await Weiszfeld.RunAsync(rows, output, weights, Options);

@@ -67,7 +67,7 @@ public sealed class SpectralFilterRule : IAggregationRule
     /// <param name="maxIterations">Cap on down-weighting steps.</param>
     public SpectralFilterRule(int f, double? threshold = null, double thresholdFactor = DefaultThresholdFactor, int maxIterations = DefaultMaxIterations)
     {
-        RuleLimits.CheckF(RuleName, f);
+        ToleranceCheck.NonNegative(f, RuleName);
         if (threshold is { } t && !(t >= 0 && double.IsFinite(t)))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be a finite number >= 0");
         if (!(thresholdFactor > 0 && double.IsFinite(thresholdFactor)))
@@ -83,8 +83,7 @@ public sealed class SpectralFilterRule : IAggregationRule
     public static SpectralFilterRule Create(int f, int n, RuleParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        RuleLimits.CheckCounts(RuleName, f, n);
-        RuleLimits.Require(RuleName, f, n, n > 3 * f, "n > 3f (efficient filtering tolerates a fraction below 1/3)");
+        ToleranceCheck.Require(RuleName, f, n, n > 3 * f, "n > 3f (efficient filtering tolerates a fraction below 1/3)");
         var threshold = parameters.OptionalDouble("threshold", "auto", min: 0);
         var hasFactor = parameters.Has("threshold-factor");
         var factor = parameters.Double("threshold-factor", DefaultThresholdFactor, min: 0);
@@ -112,7 +111,7 @@ public sealed class SpectralFilterRule : IAggregationRule
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
-        RuleLimits.CheckRows(this, rows, output);
+        ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(report);
         var n = rows.Rows;
         var gram = new double[n * n];

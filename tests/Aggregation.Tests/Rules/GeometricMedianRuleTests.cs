@@ -218,7 +218,7 @@ public class GeometricMedianRuleTests
     {
         var rows = NaiveRobust.Gaussian(4, 10, seed: 1);
         var error = Assert.Throws<ArgumentException>(() => NaiveRobust.Run(new GeometricMedianRule(2), rows, out _));
-        Assert.Contains("geometric-median needs at least 5 rows, got 4", error.Message);
+        Assert.Contains("geometric-median needs at least 5 rows, the matrix has 4", error.Message);
     }
 
     [Theory]
