@@ -57,6 +57,12 @@ public class SimulationRunTests
     [InlineData("median")]
     [InlineData("trimmed-mean")]
     [InlineData("mean")]
+    [InlineData("geometric-median")]
+    [InlineData("krum")]
+    [InlineData("filter")]
+    [InlineData("bgmd")]
+    [InlineData("byzantine-sgd")]
+    [InlineData("centered-clipping")]
     public void Wide_models_split_across_shards_give_byte_identical_metrics(string rule)
     {
         // 5000 coordinates are five 1024-wide blocks, so 1, 3 and 4 shards really cut the columns differently.
