@@ -3,9 +3,10 @@ namespace FedActors.Aggregation;
 /// <summary>
 /// Diagnostics of one aggregation, reused across rounds. <see cref="Weights"/> says how much each input row counted:
 /// for rules that output a combination of rows (mean, Krum, Multi-Krum, filter, Weiszfeld, centered clipping) the
-/// coefficient of the row in that combination, normalised to sum to 1, and 0 for a dropped row; for coordinate-wise
-/// order-statistic rules the fraction of coordinates at which the row's value was among the kept ranks (NaN when not
-/// measured).
+/// coefficient of the row in that combination, normalised to sum to 1, and 0 for a dropped row; for the coordinate-wise
+/// order-statistic rules (median, trimmed mean, meamed) c_i / sum_k c_k, where c_i counts the coordinates at which
+/// the row's value was among the values kept there (inside the band of kept values, ties at its bounds all counting:
+/// see <see cref="IKeptBandRule"/>), so 0 for a row never kept. NaN when the rule does not measure weights.
 /// </summary>
 public sealed class AggregationReport
 {

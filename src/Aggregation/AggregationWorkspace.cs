@@ -7,10 +7,11 @@ namespace FedActors.Aggregation;
 /// the hot path allocates nothing after the first round. Grows on demand and never shrinks; not thread-safe.
 /// </summary>
 /// <remarks>
-/// It holds one float area and one double area, each starting on a 64-byte boundary, and the sorting network for the
-/// last row count seen. A kernel asks for each at most once per call; asking again may move the area and invalidate
-/// spans handed out before. It also holds the <see cref="BlockTree"/> accumulator of the cross-coordinate passes,
-/// whose node arrays are pooled: the nodes of one pass stay valid until the next pass on this workspace.
+/// It holds one float area and one double area, each starting on a 64-byte boundary, the sorting network for the
+/// last row count seen, and the kept band of the order-statistic rules' counting pass. A kernel asks for each at
+/// most once per call; asking again may move the area and invalidate spans handed out before. It also holds the
+/// <see cref="BlockTree"/> accumulator of the cross-coordinate passes, whose node arrays are pooled: the nodes of
+/// one pass stay valid until the next pass on this workspace.
 /// </remarks>
 public sealed class AggregationWorkspace
 {
@@ -20,6 +21,7 @@ public sealed class AggregationWorkspace
     private double[] _doubles = [];
     private int _doublesOrigin;
     private int _doublesLength;
+    private float[] _band = [];
     private int[] _network = [];
     private int _networkLength;
     private int _networkWires = -1;
@@ -49,6 +51,17 @@ public sealed class AggregationWorkspace
             _doubles = AlignedMemory.Allocate<double>(_doublesLength, out _doublesOrigin);
         }
         return _doubles.AsSpan(_doublesOrigin, length);
+    }
+
+    /// <summary>
+    /// Room for the kept band of <paramref name="columns"/> coordinates of an <see cref="IKeptBandRule"/>: low values,
+    /// then high values. Apart from <see cref="Floats"/>, because the rule filling it uses that area.
+    /// </summary>
+    internal Span<float> KeptBand(int columns)
+    {
+        if (_band.Length < 2 * columns)
+            _band = new float[2 * columns];
+        return _band.AsSpan(0, 2 * columns);
     }
 
     /// <summary>

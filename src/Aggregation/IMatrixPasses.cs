@@ -26,6 +26,13 @@ public interface IMatrixPasses
     /// <summary>Runs a coordinate-wise rule on every range; output has length d.</summary>
     ValueTask CoordinateWiseAsync(ICoordinateWiseRule rule, float[] output);
 
+    /// <summary>
+    /// Runs the rule on every range as <see cref="CoordinateWiseAsync(ICoordinateWiseRule, float[])"/>, and counts
+    /// keptCounts[i] = #{ j : low_j &lt;= x_ij &lt;= high_j }, the coordinates at which row i's value lay in the band
+    /// the rule kept (length n; integers, exact in double, so independent of the split).
+    /// </summary>
+    ValueTask CoordinateWiseAsync(IKeptBandRule rule, float[] output, double[] keptCounts);
+
     /// <summary>gram[i * n + k] = &lt;x_i, x_k&gt; for all i, k (full symmetric n x n, row-major).</summary>
     ValueTask GramAsync(double[] gram);
 

@@ -49,6 +49,14 @@ public sealed class MatrixPasses : IMatrixPasses
         });
     }
 
+    public async ValueTask CoordinateWiseAsync(IKeptBandRule rule, float[] output, double[] keptCounts)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        FiniteCheck.Length(output, Columns, nameof(output));
+        FiniteCheck.Length(keptCounts, Rows, nameof(keptCounts));
+        await Reduce((range, workspace) => RangeKernels.CoordinateWiseKept(Matrix, range, rule, output, workspace), keptCounts);
+    }
+
     public async ValueTask GramAsync(double[] gram)
     {
         FiniteCheck.Length(gram, Rows * Rows, nameof(gram));

@@ -7,11 +7,14 @@ namespace FedActors.Aggregation;
 /// (Yin, Chen, Ramchandran, Bartlett, ICML 2018). f = 0 is the mean. Needs n &gt; 2f, MinimumRows = 2f + 1.
 /// </summary>
 /// <remarks>
-/// The kept values are summed in double. With f = 0 this is <see cref="MeanRule"/>, bit for bit. Up to 1024 rows the
-/// kept values are summed in ascending order, so permuting rows changes nothing; above, in selection order, so
-/// permuting rows may change the last bit.
+/// <para>The kept values are summed in double. With f = 0 this is <see cref="MeanRule"/>, bit for bit. Up to 1024 rows
+/// the kept values are summed in ascending order, so permuting rows changes nothing; above, in selection order, so
+/// permuting rows may change the last bit.</para>
+/// <para>Report: row i's weight is the share of the kept values that were row i's, counting row i as kept at
+/// coordinate j when x_(f) &lt;= x_ij &lt;= x_(n-f-1) there (see <see cref="KeptBandWeights"/>); 0 for a row
+/// trimmed at every coordinate. With f = 0 every row weighs 1/n, as in <see cref="MeanRule"/>.</para>
 /// </remarks>
-public sealed class TrimmedMeanRule : ICoordinateWiseRule
+public sealed class TrimmedMeanRule : IKeptBandRule
 {
     public TrimmedMeanRule(int f)
     {
@@ -30,7 +33,10 @@ public sealed class TrimmedMeanRule : ICoordinateWiseRule
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(report);
-        // Row weights (the fraction of coordinates at which a row was kept) are not measured yet: left NaN.
+        if (F > 0)
+            return KeptBandWeights.AggregateAsync(rows, this, output, report);
+        // Nothing is trimmed: every row is kept at every coordinate, and the counting sweep would only confirm it.
+        report.Weights.Fill(1.0 / rows.Rows);
         return rows.CoordinateWiseAsync(this, output);
     }
 
@@ -41,13 +47,25 @@ public sealed class TrimmedMeanRule : ICoordinateWiseRule
         AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
     }
 
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace)
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
+        AggregateRange(matrix, range, output, default, default, workspace);
+
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+        AggregationWorkspace workspace)
     {
         RuleArguments.CheckRange(this, matrix, range, output.Length);
         ArgumentNullException.ThrowIfNull(workspace);
-        if (F == 0)
-            RowMean.Average(matrix, range, output, workspace);
-        else
-            OrderStatistics.AverageOfRanks(matrix, range, F, matrix.Rows - F - 1, output, workspace);
+        if (F > 0)
+        {
+            OrderStatistics.AverageOfRanks(matrix, range, F, matrix.Rows - F - 1, output, workspace, low, high);
+            return;
+        }
+        RowMean.Average(matrix, range, output, workspace);
+        // The mean keeps every value: a band no finite value falls outside of.
+        if (OrderStatistics.CheckBand(range, low, high))
+        {
+            low.Fill(float.NegativeInfinity);
+            high.Fill(float.PositiveInfinity);
+        }
     }
 }

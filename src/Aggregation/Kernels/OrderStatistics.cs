@@ -15,7 +15,9 @@ namespace FedActors.Aggregation.Kernels;
 /// values strictly between them plus the tied copies of the two bounds that fall inside the ranks.</item>
 /// </list>
 /// Both paths give bit-identical medians (0 + low + high in double either way); trimmed means may differ in the last
-/// bit between the paths, but the path is fixed by n.
+/// bit between the paths, but the path is fixed by n. Given non-empty <c>low</c> and <c>high</c> spans, both also
+/// write the values of ranks first and last per coordinate: the band of kept values that the counting pass of
+/// <see cref="IKeptBandRule"/> needs.
 /// </remarks>
 internal static class OrderStatistics
 {
@@ -28,19 +30,20 @@ internal static class OrderStatistics
     /// <summary>Columns per transposed tile at most: one 64-column group, the transpose kernel's unit.</summary>
     private const int MaxTileColumns = 64;
 
-    public static void AverageOfRanks(
-        GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output, AggregationWorkspace workspace)
+    public static void AverageOfRanks(GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output,
+        AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
     {
         if (matrix.Rows <= NetworkMaxRows)
-            AverageOfRanksByNetwork(matrix, range, first, last, output, workspace);
+            AverageOfRanksByNetwork(matrix, range, first, last, output, workspace, low, high);
         else
-            AverageOfRanksBySelection(matrix, range, first, last, output, workspace);
+            AverageOfRanksBySelection(matrix, range, first, last, output, workspace, low, high);
     }
 
-    internal static void AverageOfRanksByNetwork(
-        GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output, AggregationWorkspace workspace)
+    internal static void AverageOfRanksByNetwork(GradientMatrix matrix, CoordinateRange range, int first, int last,
+        Span<float> output, AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
     {
         CheckRanks(matrix.Rows, first, last);
+        var band = CheckBand(range, low, high);
         const int width = SortingNetwork.WireWidth;
         var rows = matrix.Rows;
         var wires = workspace.Floats(rows * width);
@@ -62,13 +65,19 @@ internal static class OrderStatistics
             for (var rank = first; rank <= last; rank++)
                 DoubleAccumulation.AddWidened(wires.Slice(rank * width, columns), groupSums);
             DoubleAccumulation.StoreQuotient(groupSums, kept, output.Slice(offset, columns));
+            if (band)
+            {
+                wires.Slice(first * width, columns).CopyTo(low.Slice(offset, columns));
+                wires.Slice(last * width, columns).CopyTo(high.Slice(offset, columns));
+            }
         }
     }
 
-    internal static void AverageOfRanksBySelection(
-        GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output, AggregationWorkspace workspace)
+    internal static void AverageOfRanksBySelection(GradientMatrix matrix, CoordinateRange range, int first, int last,
+        Span<float> output, AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
     {
         CheckRanks(matrix.Rows, first, last);
+        var band = CheckBand(range, low, high);
         var rows = matrix.Rows;
         var columnStride = AlignedMemory.OddLineStride(rows);
         var tileColumns = Math.Clamp(TileFloats / columnStride, 1, MaxTileColumns);
@@ -84,8 +93,15 @@ internal static class OrderStatistics
             for (var c = 0; c < columns; c++)
             {
                 var column = tile.Slice(c * columnStride, rows);
-                var (low, high) = Selection.Ranks(column, first, last, scratch, spare);
-                output[offset + c] = low == high ? low : AverageOfRanksFromBounds(column, first, last, low, high, kept);
+                var (lowValue, highValue) = Selection.Ranks(column, first, last, scratch, spare);
+                output[offset + c] = lowValue == highValue
+                    ? lowValue
+                    : AverageOfRanksFromBounds(column, first, last, lowValue, highValue, kept);
+                if (band)
+                {
+                    low[offset + c] = lowValue;
+                    high[offset + c] = highValue;
+                }
             }
         }
     }
@@ -99,6 +115,16 @@ internal static class OrderStatistics
         var between = DoubleAccumulation.SumBetween(column, low, high, out var atMostLow, out var belowHigh);
         var sum = between + (double)(atMostLow - first) * low + (double)(last + 1 - belowHigh) * high;
         return (float)(sum / kept);
+    }
+
+    /// <summary>Whether the caller asked for the band (both spans non-empty); then both must cover the range.</summary>
+    internal static bool CheckBand(CoordinateRange range, Span<float> low, Span<float> high)
+    {
+        if (low.IsEmpty && high.IsEmpty)
+            return false;
+        if (low.Length != range.Length || high.Length != range.Length)
+            throw new ArgumentException($"the band has {low.Length} and {high.Length} values, expected {range.Length}");
+        return true;
     }
 
     private static void CheckRanks(int rows, int first, int last)

@@ -16,9 +16,11 @@ namespace FedActors.Aggregation;
 /// <para>Columns are sorted 64 at a time by the vectorized sorting network up to
 /// <see cref="OrderStatistics.NetworkMaxRows"/> rows; above, a tile of columns is transposed into the workspace and
 /// each column sorted on its own. Both paths give the same bits.</para>
-/// <para>Report: weights NaN (not measured), like the other coordinate-wise rules.</para>
+/// <para>Report: row i's weight is the share of the kept values that were row i's, counting row i as kept at
+/// coordinate j when s[p] &lt;= x_ij &lt;= s[p+k-1] there, the smallest and largest kept values (see
+/// <see cref="KeptBandWeights"/>); 0 for a row never among the k closest. With f = 0 every row weighs 1/n.</para>
 /// </remarks>
-public sealed class MeanAroundMedianRule : ICoordinateWiseRule
+public sealed class MeanAroundMedianRule : IKeptBandRule
 {
     /// <summary>Floats per transposed tile of the large-n path: 256 KiB, as in <see cref="OrderStatistics"/>.</summary>
     private const int TileFloats = 64 * 1024;
@@ -65,8 +67,7 @@ public sealed class MeanAroundMedianRule : ICoordinateWiseRule
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(report);
-        // Row weights (the fraction of coordinates at which a row was kept) are not measured: left NaN.
-        return rows.CoordinateWiseAsync(this, output);
+        return KeptBandWeights.AggregateAsync(rows, this, output, report);
     }
 
     /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
@@ -76,20 +77,25 @@ public sealed class MeanAroundMedianRule : ICoordinateWiseRule
         AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
     }
 
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace)
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
+        AggregateRange(matrix, range, output, default, default, workspace);
+
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+        AggregationWorkspace workspace)
     {
         RuleArguments.CheckRange(this, matrix, range, output.Length);
         ArgumentNullException.ThrowIfNull(workspace);
         var kept = matrix.Rows - F;
         if (matrix.Rows <= OrderStatistics.NetworkMaxRows)
-            AggregateByNetwork(matrix, range, kept, output, workspace);
+            AggregateByNetwork(matrix, range, kept, output, workspace, low, high);
         else
-            AggregateBySorting(matrix, range, kept, output, workspace);
+            AggregateBySorting(matrix, range, kept, output, workspace, low, high);
     }
 
-    internal static void AggregateByNetwork(
-        GradientMatrix matrix, CoordinateRange range, int kept, Span<float> output, AggregationWorkspace workspace)
+    internal static void AggregateByNetwork(GradientMatrix matrix, CoordinateRange range, int kept, Span<float> output,
+        AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
     {
+        var band = OrderStatistics.CheckBand(range, low, high);
         const int width = SortingNetwork.WireWidth;
         var rows = matrix.Rows;
         var wires = workspace.Floats(rows * width);
@@ -104,13 +110,23 @@ public sealed class MeanAroundMedianRule : ICoordinateWiseRule
                 matrix.RowView(i).Slice(start, columns).CopyTo(wires.Slice(i * width, columns));
             SortingNetwork.Sort(wires, rows, comparators);
             for (var lane = 0; lane < columns; lane++)
-                output[offset + lane] = MeanOfClosest(wires[lane..], width, rows, kept);
+            {
+                var sorted = wires[lane..];
+                var window = ClosestWindow(sorted, width, rows, kept);
+                output[offset + lane] = MeanOfWindow(sorted, width, window, kept);
+                if (band)
+                {
+                    low[offset + lane] = sorted[window * width];
+                    high[offset + lane] = sorted[(window + kept - 1) * width];
+                }
+            }
         }
     }
 
-    internal static void AggregateBySorting(
-        GradientMatrix matrix, CoordinateRange range, int kept, Span<float> output, AggregationWorkspace workspace)
+    internal static void AggregateBySorting(GradientMatrix matrix, CoordinateRange range, int kept, Span<float> output,
+        AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
     {
+        var band = OrderStatistics.CheckBand(range, low, high);
         var rows = matrix.Rows;
         var columnStride = AlignedMemory.OddLineStride(rows);
         var tileColumns = Math.Clamp(TileFloats / columnStride, 1, MaxTileColumns);
@@ -123,16 +139,22 @@ public sealed class MeanAroundMedianRule : ICoordinateWiseRule
             {
                 var column = tile.Slice(c * columnStride, rows);
                 column.Sort();
-                output[offset + c] = MeanOfClosest(column, 1, rows, kept);
+                var window = ClosestWindow(column, 1, rows, kept);
+                output[offset + c] = MeanOfWindow(column, 1, window, kept);
+                if (band)
+                {
+                    low[offset + c] = column[window];
+                    high[offset + c] = column[window + kept - 1];
+                }
             }
         }
     }
 
     /// <summary>
-    /// The mean of the <paramref name="kept"/> values closest to the median of n values sorted ascending at
-    /// sorted[0], sorted[stride], ..., summed in ascending order in double.
+    /// Where the <paramref name="kept"/> values closest to the median start among n values sorted ascending at
+    /// sorted[0], sorted[stride], ...: the window is sorted[p * stride] .. sorted[(p + kept - 1) * stride].
     /// </summary>
-    internal static float MeanOfClosest(ReadOnlySpan<float> sorted, int stride, int n, int kept)
+    internal static int ClosestWindow(ReadOnlySpan<float> sorted, int stride, int n, int kept)
     {
         var median = ((double)sorted[(n - 1) / 2 * stride] + sorted[n / 2 * stride]) / 2;
         // m - s[p] falls and s[p + kept] - m rises with p, so "the window moves right" holds for a prefix of p.
@@ -145,8 +167,14 @@ public sealed class MeanAroundMedianRule : ICoordinateWiseRule
             else
                 high = p;
         }
+        return low;
+    }
+
+    /// <summary>The mean of the window's values, summed in ascending order in double and rounded to float once.</summary>
+    private static float MeanOfWindow(ReadOnlySpan<float> sorted, int stride, int window, int kept)
+    {
         var sum = 0.0;
-        for (var r = low; r < low + kept; r++)
+        for (var r = window; r < window + kept; r++)
             sum += sorted[r * stride];
         return (float)(sum / kept);
     }

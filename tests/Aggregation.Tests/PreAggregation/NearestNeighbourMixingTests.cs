@@ -68,14 +68,24 @@ public class NearestNeighbourMixingTests
         var one = new float[6000];
         var seven = new float[6000];
         var report = pipeline.Aggregate(TestData.Matrix(rows), one, shards: 1);
-        pipeline.Aggregate(TestData.Matrix(rows), seven, shards: 7);
+        var sevenReport = pipeline.Aggregate(TestData.Matrix(rows), seven, shards: 7);
         Assert.Equal(TestData.Bits(one), TestData.Bits(seven));
+        Assert.Equal(report.Weights.ToArray(), sevenReport.Weights.ToArray());
 
-        var (mixed, _) = PreAggregationTestKit.Apply(new NearestNeighbourMixing(3), rows);
+        var (mixed, mixing) = PreAggregationTestKit.Apply(new NearestNeighbourMixing(3), rows);
         Assert.Equal(TestData.Bits(NaiveAggregation.Median(mixed, 6000)), TestData.Bits(one));
-        // The median does not measure row weights, and NaN survives the mapping back.
+        // The median's weights of the mixed rows, mapped back: input row i weighs sum_r w_r * M[r, i].
+        var (_, mixedReport) = NaiveBaselines.Run(new CoordinateWiseMedianRule(3), mixed);
+        var expected = new double[11];
+        for (var r = 0; r < 11; r++)
+        {
+            for (var i = 0; i < 11; i++)
+                expected[i] += mixedReport.Weights[r] * mixing[r * 11 + i];
+        }
         Assert.Equal(11, report.Weights.Length);
-        Assert.All(report.Weights.ToArray(), weight => Assert.True(double.IsNaN(weight)));
+        for (var i = 0; i < 11; i++)
+            Assert.Equal(expected[i] / expected.Sum(), report.Weights[i], 1e-12);
+        Assert.Equal(1.0, report.Weights.ToArray().Sum(), 1e-12);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ public class MeanAroundMedianRuleTests
         float[][] rows = [[1f, -4f, 0f], [2f, -4f, 6f], [3f, 8f, 4f], [100f, 0f, 2f]];
         var (output, report) = NaiveBaselines.Run(new MeanAroundMedianRule(1), rows);
         Assert.Equal([2f, (float)(-8.0 / 3), 2f], output);
-        Assert.All(report.Weights.ToArray(), weight => Assert.True(double.IsNaN(weight)));
+        // Kept: rows 0, 1, 2 in column 0; rows 0, 1, 3 in column 1; rows 0, 2, 3 in column 2.
+        Assert.Equal([3.0 / 9, 2.0 / 9, 2.0 / 9, 2.0 / 9], report.Weights.ToArray());
     }
 
     [Theory]
