@@ -13,7 +13,7 @@ namespace FedActors.Aggregation;
 /// coordinate j when x_(n-1)/2 &lt;= x_ij &lt;= x_(n/2) there (the one or two middle order statistics; see
 /// <see cref="KeptBandWeights"/>); 0 for a row never in the middle.</para>
 /// </remarks>
-public sealed class CoordinateWiseMedianRule : IKeptBandRule
+public sealed class CoordinateWiseMedianRule : OrderStatisticRule
 {
     public CoordinateWiseMedianRule(int f)
     {
@@ -24,28 +24,11 @@ public sealed class CoordinateWiseMedianRule : IKeptBandRule
     /// <summary>Number of Byzantine rows the rule is told to tolerate.</summary>
     public int F { get; }
 
-    public string Name => "median";
+    public override string Name => "median";
 
-    public int MinimumRows { get; }
+    public override int MinimumRows { get; }
 
-    public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(report);
-        return KeptBandWeights.AggregateAsync(rows, this, output, report);
-    }
-
-    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
-    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
-    {
-        ArgumentNullException.ThrowIfNull(matrix);
-        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
-    }
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
-        AggregateRange(matrix, range, output, default, default, workspace);
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+    public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         AggregationWorkspace workspace)
     {
         RuleArguments.CheckRange(this, matrix, range, output.Length);

@@ -14,7 +14,7 @@ namespace FedActors.Aggregation;
 /// coordinate j when x_(f) &lt;= x_ij &lt;= x_(n-f-1) there (see <see cref="KeptBandWeights"/>); 0 for a row
 /// trimmed at every coordinate. With f = 0 every row weighs 1/n, as in <see cref="MeanRule"/>.</para>
 /// </remarks>
-public sealed class TrimmedMeanRule : IKeptBandRule
+public sealed class TrimmedMeanRule : OrderStatisticRule
 {
     public TrimmedMeanRule(int f)
     {
@@ -25,11 +25,11 @@ public sealed class TrimmedMeanRule : IKeptBandRule
     /// <summary>Number of smallest and of largest values dropped per coordinate.</summary>
     public int F { get; }
 
-    public string Name => "trimmed-mean";
+    public override string Name => "trimmed-mean";
 
-    public int MinimumRows { get; }
+    public override int MinimumRows { get; }
 
-    public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
+    public override ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(report);
@@ -40,17 +40,7 @@ public sealed class TrimmedMeanRule : IKeptBandRule
         return rows.CoordinateWiseAsync(this, output);
     }
 
-    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
-    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
-    {
-        ArgumentNullException.ThrowIfNull(matrix);
-        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
-    }
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
-        AggregateRange(matrix, range, output, default, default, workspace);
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+    public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         AggregationWorkspace workspace)
     {
         RuleArguments.CheckRange(this, matrix, range, output.Length);

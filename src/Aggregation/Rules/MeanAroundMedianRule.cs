@@ -20,7 +20,7 @@ namespace FedActors.Aggregation;
 /// coordinate j when s[p] &lt;= x_ij &lt;= s[p+k-1] there, the smallest and largest kept values (see
 /// <see cref="KeptBandWeights"/>); 0 for a row never among the k closest. With f = 0 every row weighs 1/n.</para>
 /// </remarks>
-public sealed class MeanAroundMedianRule : IKeptBandRule
+public sealed class MeanAroundMedianRule : OrderStatisticRule
 {
     /// <summary>Floats per transposed tile of the large-n path: 256 KiB, as in <see cref="OrderStatistics"/>.</summary>
     private const int TileFloats = 64 * 1024;
@@ -59,28 +59,11 @@ public sealed class MeanAroundMedianRule : IKeptBandRule
     /// <summary>Values dropped per coordinate: the f farthest from the median.</summary>
     public int F { get; }
 
-    public string Name { get; }
+    public override string Name { get; }
 
-    public int MinimumRows { get; }
+    public override int MinimumRows { get; }
 
-    public ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(report);
-        return KeptBandWeights.AggregateAsync(rows, this, output, report);
-    }
-
-    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
-    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
-    {
-        ArgumentNullException.ThrowIfNull(matrix);
-        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
-    }
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
-        AggregateRange(matrix, range, output, default, default, workspace);
-
-    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+    public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         AggregationWorkspace workspace)
     {
         RuleArguments.CheckRange(this, matrix, range, output.Length);

@@ -1,0 +1,33 @@
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// The shape shared by the coordinate-wise rules that keep a band of order statistics per coordinate (median, trimmed
+/// mean, mean around median): one pass computes the output and counts, per row, the coordinates at which the row's
+/// value was kept (<see cref="KeptBandWeights"/>); the plain range entry point is the band one without a band.
+/// </summary>
+public abstract class OrderStatisticRule : IKeptBandRule
+{
+    public abstract string Name { get; }
+
+    public abstract int MinimumRows { get; }
+
+    public virtual ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(report);
+        return KeptBandWeights.AggregateAsync(rows, this, output, report);
+    }
+
+    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
+    public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
+    }
+
+    public void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, AggregationWorkspace workspace) =>
+        AggregateRange(matrix, range, output, default, default, workspace);
+
+    public abstract void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low,
+        Span<float> high, AggregationWorkspace workspace);
+}
