@@ -66,34 +66,12 @@ public static class RangeKernels
 
     /// <summary>Partial ||x_i - z||^2 over the range, for every row.</summary>
     public static IReadOnlyList<BlockTree.Node> SquaredDistances(GradientMatrix matrix, CoordinateRange range, float[] z,
-        AggregationWorkspace workspace)
-    {
-        CheckStart(range);
-        var n = matrix.Rows;
-        var partials = workspace.Doubles(RunBlocks(range, StreamRunBlocks) * n);
-        var tree = workspace.Tree(n);
-        foreach (var run in Runs(range, StreamRunBlocks))
-        {
-            RowBlockSums.SquaredDistances(matrix, run, z.AsSpan(run.Start, run.Length), partials);
-            AddLeaves(tree, run, partials, n);
-        }
-        return tree.Nodes;
-    }
+        AggregationWorkspace workspace) =>
+        RowSumsOverRuns(matrix, range, z, workspace, RowBlockSums.SquaredDistances);
 
     /// <summary>Partial &lt;x_i, v&gt; over the range, for every row.</summary>
-    public static IReadOnlyList<BlockTree.Node> Dots(GradientMatrix matrix, CoordinateRange range, float[] v, AggregationWorkspace workspace)
-    {
-        CheckStart(range);
-        var n = matrix.Rows;
-        var partials = workspace.Doubles(RunBlocks(range, StreamRunBlocks) * n);
-        var tree = workspace.Tree(n);
-        foreach (var run in Runs(range, StreamRunBlocks))
-        {
-            RowBlockSums.Dots(matrix, run, v.AsSpan(run.Start, run.Length), partials);
-            AddLeaves(tree, run, partials, n);
-        }
-        return tree.Nodes;
-    }
+    public static IReadOnlyList<BlockTree.Node> Dots(GradientMatrix matrix, CoordinateRange range, float[] v, AggregationWorkspace workspace) =>
+        RowSumsOverRuns(matrix, range, v, workspace, RowBlockSums.Dots);
 
     /// <summary>output[j] = (float)(sum_i weights[i] * x_ij) for j in the range (output has length d), summed in double in row order.</summary>
     public static void WeightedSum(GradientMatrix matrix, CoordinateRange range, ReadOnlySpan<double> weights, Span<float> output,
@@ -138,6 +116,25 @@ public static class RangeKernels
     {
         var scratch = workspace.Doubles(Math.Min(WeightedRows.TileColumns, range.Length));
         WeightedRows.Mix(matrix, range, mixing, target, scratch);
+    }
+
+    /// <summary>A per-row, per-block sum of a term of (x_ij, y_j) over one run: <see cref="RowBlockSums"/>' kernels.</summary>
+    private delegate void RowSumKernel(GradientMatrix matrix, CoordinateRange run, ReadOnlySpan<float> y, Span<double> partials);
+
+    /// <summary>Streams the range in long runs (the rows stay in the prefetchers' stride) and hands every block's sums to the tree.</summary>
+    private static IReadOnlyList<BlockTree.Node> RowSumsOverRuns(GradientMatrix matrix, CoordinateRange range, float[] y,
+        AggregationWorkspace workspace, RowSumKernel kernel)
+    {
+        CheckStart(range);
+        var n = matrix.Rows;
+        var partials = workspace.Doubles(RunBlocks(range, StreamRunBlocks) * n);
+        var tree = workspace.Tree(n);
+        foreach (var run in Runs(range, StreamRunBlocks))
+        {
+            kernel(matrix, run, y.AsSpan(run.Start, run.Length), partials);
+            AddLeaves(tree, run, partials, n);
+        }
+        return tree.Nodes;
     }
 
     private static void CheckStart(CoordinateRange range)
