@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -42,7 +43,8 @@ internal static class GramBlock
         for (var i = 0; i < n; i++)
         {
             var target = scratch.Slice(i * stride, width);
-            Widening.ToDouble(matrix.RowView(i).Slice(block.Start, block.Length), target);
+            // Exact, so the library's own vector width cannot change a bit.
+            TensorPrimitives.ConvertChecked<float, double>(matrix.RowView(i).Slice(block.Start, block.Length), target);
             target[block.Length..].Clear();
         }
         // Padding rows and columns are zero: their products are signed zeros, which leave every lane's bits alone.
