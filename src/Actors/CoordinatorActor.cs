@@ -128,6 +128,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var started = new RoundStarted(round, _roundModel);
         foreach (var worker in _setup.Workers)
             worker.Tell(started);
+        _setup.Coalition?.Tell(started);
         Timers.StartSingleTimer(DeadlineTimer, new RoundDeadlinePassed(round), _setup.RoundDeadline);
         Become(Collecting);
     }
@@ -166,8 +167,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _present[senderId] = true;
         _batchLoss[senderId] = report.BatchLoss;
         _accepted++;
-        if (_setup.IsByzantine[senderId])
+        if (IsByzantine(senderId))
             _byzantineReports++;
+        else if (_setup.TapHonestReports)
+            _setup.Coalition!.Tell(new HonestGradientTapped(_round, senderId, report.Gradient.ToArray()));
         if (_accepted == _setup.Workers.Count)
             CloseCollection();
     }
@@ -259,7 +262,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var weight = weights[row++];
             if (double.IsNaN(weight))
                 return null;
-            if (_setup.IsByzantine[id] && weight > 0)
+            if (IsByzantine(id) && weight > 0)
                 kept++;
         }
         return kept;
@@ -272,7 +275,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         var count = 0;
         for (var id = 0; id < _present.Length; id++)
         {
-            if (_present[id] && !_setup.IsByzantine[id])
+            if (_present[id] && !IsByzantine(id))
             {
                 sum += _batchLoss[id];
                 count++;
@@ -280,6 +283,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         return count == 0 ? double.NaN : sum / count;
     }
+
+    private bool IsByzantine(int workerId) => _setup.Roster.IsByzantine(workerId, _round);
 
     private void Fail(string reason)
     {

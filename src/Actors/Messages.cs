@@ -68,6 +68,24 @@ public sealed record RangeWorkFailed(long Pass, int ShardIndex, string Reason);
 /// <summary>Sent by the round deadline timer the coordinator starts when it opens a round.</summary>
 public sealed record RoundDeadlinePassed(int Round);
 
+// The collusion channel. Byzantine workers never address each other; all they share goes through the coalition.
+
+/// <summary>A worker that the threat model may corrupt tells the coalition where to answer it.</summary>
+public sealed record CoalitionMemberJoined(int WorkerId);
+
+/// <summary>A member, Byzantine this round, hands the coalition the honest gradient it computed on its own data.</summary>
+/// <remarks>The array is a copy the coalition may keep.</remarks>
+public sealed record CoalitionInput(int Round, int WorkerId, float[] Gradient);
+
+/// <summary>The coordinator's copy of an accepted honest report, sent to an omniscient coalition.</summary>
+public sealed record HonestGradientTapped(int Round, int WorkerId, float[] Gradient);
+
+/// <summary>The coalition's vector for one member to report as its own this round.</summary>
+public sealed record ForgedGradient(int Round, int WorkerId, float[] Gradient);
+
+/// <summary>Sent by the coalition's own timer: forge with what has arrived, so a dead or slow member blocks nobody.</summary>
+public sealed record CoalitionDeadlinePassed(int Round);
+
 /// <summary>Asks the coordinator to run the experiment; the sender receives <see cref="RunCompleted"/> or <see cref="RunFailed"/>.</summary>
 public sealed record RunRequested
 {

@@ -24,7 +24,7 @@ public sealed class WorkerGroupActor : ReceiveActor
         for (var i = 0; i < setups.Count; i++)
         {
             var setup = setups[i];
-            var props = setup.IsByzantine ? ByzantineWorkerActor.Props(setup) : WorkerActor.Props(setup);
+            var props = setup.CanBeByzantine ? ByzantineWorkerActor.Props(setup) : WorkerActor.Props(setup);
             workers[i] = Context.ActorOf(props, $"worker-{setup.WorkerId}");
         }
         Receive<WorkersRequested>(_ => Sender.Tell(new WorkersCreated(workers)));

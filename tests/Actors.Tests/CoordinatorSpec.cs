@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using FedActors.Aggregation;
+using FedActors.Attacks;
 using FedActors.Learning;
 using Xunit;
 
@@ -30,12 +31,12 @@ public sealed class CoordinatorSpec : TestKit
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1)
+    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null)
     {
         var model = new LinearRegressionModel(Dimension);
         var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
-        var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), [false, false, true], server,
-            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0, TrainingSeed: 5);
+        var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), ByzantineRoster.Fixed([false, false, true]), server,
+            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0, TrainingSeed: 5, coalition, TapHonestReports: coalition is not null);
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
         coordinator.Tell(RunRequested.Instance, TestActor);
         return coordinator;
@@ -260,5 +261,25 @@ public sealed class CoordinatorSpec : TestKit
         var failed = ExpectMsg<RunFailed>();
         Assert.Equal(1, failed.Round);
         Assert.Contains("boom", failed.Reason);
+    }
+
+    [Fact]
+    public void An_omniscient_coalition_is_told_the_round_and_receives_a_copy_of_every_accepted_honest_report_only()
+    {
+        var coalition = CreateTestProbe("coalition");
+        var coordinator = StartCoordinator(coalition: coalition.Ref);
+        var started = ExpectRoundStartedEverywhere(1);
+        Assert.Same(started.Model, coalition.ExpectMsg<RoundStarted>().Model);
+
+        var honest = Gradient(1, 2, 3, 4);
+        Report(coordinator, 1, 1, honest);
+        Report(coordinator, 2, 1, Gradient(9, 9, 9, 9));
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, float.NaN));
+
+        var tap = coalition.ExpectMsg<HonestGradientTapped>();
+        Assert.Equal((1, 1), (tap.Round, tap.WorkerId));
+        Assert.Equal(honest, tap.Gradient);
+        Assert.NotSame(honest, tap.Gradient);
+        coalition.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }

@@ -13,7 +13,8 @@ public sealed class WorkerSpec : TestKit
     private static readonly int[] Shard = Enumerable.Range(40, 50).ToArray();
 
     private static WorkerSetup Setup(ILocalAttack? attack = null) =>
-        new(WorkerId: 4, new LinearRegressionModel(5), Data.Train, Shard, BatchSize: 8, TrainingSeed, attack);
+        new(WorkerId: 4, new LinearRegressionModel(5), Data.Train, Shard, BatchSize: 8, TrainingSeed,
+            attack is null ? null : new ByzantineBehaviour.Local(attack));
 
     /// <summary>What worker 4 must compute in a round, derived here from the documented stream, not from the actor.</summary>
     private static (float[] Gradient, double Loss) Expected(float[] model, int round)

@@ -13,14 +13,14 @@ namespace FedActors.Host.Running;
 public sealed class Experiment
 {
     private Experiment(ExperimentSettings settings, IModel model, ModelServer server, AggregationPipeline pipeline,
-        IReadOnlyList<WorkerSetup> workers, bool[] isByzantine)
+        IReadOnlyList<WorkerSetup> workers, ByzantineRoster roster)
     {
         Settings = settings;
         Model = model;
         Server = server;
         Pipeline = pipeline;
         Workers = workers;
-        IsByzantine = isByzantine;
+        Roster = roster;
     }
 
     public ExperimentSettings Settings { get; }
@@ -29,15 +29,17 @@ public sealed class Experiment
     /// <summary>The run's own rule instance (stateful rules carry state across its rounds) and pre-aggregation steps.</summary>
     public AggregationPipeline Pipeline { get; }
     public IReadOnlyList<WorkerSetup> Workers { get; }
-    public bool[] IsByzantine { get; }
+    public ByzantineRoster Roster { get; }
 
-    public IEnumerable<int> ByzantineIds => Enumerable.Range(0, IsByzantine.Length).Where(id => IsByzantine[id]);
+    /// <summary>The Byzantine ids of round 1 (of every round, with static membership).</summary>
+    public IEnumerable<int> ByzantineIds => Roster.Members(1);
 
     public static Experiment Build(ExperimentSettings settings)
     {
         var (model, train, test, thetaStar) = BuildTask(settings.Task, settings.DataSeed);
         var shards = Partitioner.Iid(train.Count, settings.Workers, SeedMixer.Derive(settings.DataSeed, PartitionTag));
-        var isByzantine = DrawByzantineIds(settings.Workers, settings.Byzantine, settings.TrainingSeed);
+        var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, Membership.Static,
+            round => RandomStreams.For(settings.TrainingSeed, RandomStreams.ByzantineIds, workerId: 0, round));
         var attack = AttackCatalog.Create(settings.Attack.Name,
             new AttackParameters(settings.Attack.SignFlipScale, settings.Attack.GaussianMean, settings.Attack.GaussianStd));
 
@@ -45,7 +47,7 @@ public sealed class Experiment
         for (var id = 0; id < workers.Length; id++)
         {
             workers[id] = new WorkerSetup(id, model, train, shards[id], settings.Training.BatchSize, settings.TrainingSeed,
-                isByzantine[id] ? attack : null);
+                roster.CanBeByzantine(id) && attack is not null ? new ByzantineBehaviour.Local(attack) : null, roster);
         }
 
         var initial = new float[model.ParameterCount];
@@ -54,7 +56,7 @@ public sealed class Experiment
             settings.Training.WeightDecay);
         var server = new ModelServer(model, initial, optimizer, thetaStar, test);
         var pipeline = ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers);
-        return new Experiment(settings, model, server, pipeline, workers, isByzantine);
+        return new Experiment(settings, model, server, pipeline, workers, roster);
     }
 
     /// <summary>Separates the partition's stream from data generation's, both rooted at seed.data.</summary>
@@ -78,20 +80,5 @@ public sealed class Experiment
     {
         var data = SyntheticData.GaussianClusters(t.Dimension, t.Classes, t.TrainSamples, t.TestSamples, t.Separation, dataSeed);
         return (new SoftmaxRegressionModel(t.Dimension, t.Classes), data.Train, data.Test.Count > 0 ? data.Test : null, null);
-    }
-
-    /// <summary>A uniformly random set of <paramref name="byzantine"/> ids (partial Fisher-Yates), fixed for the run.</summary>
-    private static bool[] DrawByzantineIds(int workers, int byzantine, ulong trainingSeed)
-    {
-        var ids = Enumerable.Range(0, workers).ToArray();
-        var random = RandomStreams.For(trainingSeed, RandomStreams.ByzantineIds, workerId: 0, round: 0);
-        var flags = new bool[workers];
-        for (var i = 0; i < byzantine; i++)
-        {
-            var j = i + random.Next(workers - i);
-            (ids[i], ids[j]) = (ids[j], ids[i]);
-            flags[ids[i]] = true;
-        }
-        return flags;
     }
 }

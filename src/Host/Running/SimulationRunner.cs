@@ -32,7 +32,7 @@ public static class SimulationRunner
             var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSetup(
                 settings.Rounds,
                 workers.Workers,
-                experiment.IsByzantine,
+                experiment.Roster,
                 experiment.Server,
                 pool,
                 metrics,
