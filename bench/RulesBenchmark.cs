@@ -60,6 +60,8 @@ public class RulesBenchmark
     [Benchmark]
     public float Aggregate()
     {
+        // Stateful rules (ByzantineSGD, centered clipping) refuse to see a round twice: every call is the next round.
+        _context = _context with { Round = _context.Round + 1 };
         _report.Reset(N);
         _rule.AggregateAsync(_passes, _output, _context, _report).GetAwaiter().GetResult();
         return _output[0];
