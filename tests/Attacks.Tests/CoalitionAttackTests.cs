@@ -362,10 +362,13 @@ public class CoalitionAttackTests
     }
 
     [Fact]
-    public void Coalition_attacks_check_the_output_width()
+    public void Coalition_attacks_check_the_output_shape()
     {
         var knowledge = new CoalitionKnowledge(Hand(), 5, 2);
         Assert.Throws<ArgumentException>(() => new AlieAttack().Forge(knowledge, new GradientMatrix(2, 3), new DeterministicRandom(1)));
+        var noMembers = new GradientMatrix(1, 2);
+        noMembers.Compact([false]);
+        Assert.Throws<ArgumentException>(() => new SaddleAttack().Forge(knowledge, noMembers, new DeterministicRandom(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new CoalitionKnowledge(Hand(), 5, 6));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LineSearch(gridPoints: 1));
     }

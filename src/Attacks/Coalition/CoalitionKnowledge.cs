@@ -61,6 +61,8 @@ public sealed class CoalitionKnowledge
         ArgumentNullException.ThrowIfNull(output);
         if (output.Columns != Honest.Columns)
             throw new ArgumentException($"output has {output.Columns} coordinates but the known gradients have {Honest.Columns}", nameof(output));
+        if (output.Rows == 0)
+            throw new ArgumentException("output has no member row to write", nameof(output));
         if (Honest.Rows == 0)
             throw new ArgumentException("the coalition knows no honest gradient this round", nameof(output));
     }
