@@ -1,0 +1,49 @@
+using FedActors.Learning;
+
+namespace FedActors.Attacks;
+
+/// <summary>
+/// Impulse (salt-and-pepper) noise: in every sample, round(fraction * features) features, drawn uniformly without
+/// replacement, are set to min or to max with probability 1/2 each (Acharya et al. 2022 corrupt 90% of the pixels,
+/// fraction 0.9; the default here is a milder 0.1). Labels are kept, so it also applies to regression data.
+/// </summary>
+public sealed class ImpulsePoisoning : IDataPoisoning
+{
+    public const double DefaultFraction = 0.1;
+
+    public ImpulsePoisoning(double fraction = DefaultFraction, double min = 0.0, double max = 1.0)
+    {
+        PoisoningGuard.Fraction(fraction, nameof(fraction));
+        if (!double.IsFinite(min) || !double.IsFinite(max))
+            throw new ArgumentOutOfRangeException(nameof(min), min, "impulse values must be finite");
+        PoisoningGuard.Range(min, max, nameof(min));
+        Fraction = fraction;
+        Min = min;
+        Max = max;
+    }
+
+    public string Name => "impulse";
+
+    public double Fraction { get; }
+
+    public double Min { get; }
+
+    public double Max { get; }
+
+    public Dataset Poison(Dataset shard, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var width = shard.FeatureCount;
+        var features = (float[])shard.Features.Clone();
+        var count = PoisoningGuard.Count(Fraction, width);
+        var chosen = new int[width];
+        for (var i = 0; i < shard.Count; i++)
+        {
+            random.ChooseWithoutReplacement(chosen, count);
+            var row = features.AsSpan(i * width, width);
+            foreach (var j in chosen.AsSpan(0, count))
+                row[j] = (float)(random.Next(2) == 0 ? Min : Max);
+        }
+        return new Dataset(shard.Count, width, features, shard.Targets, shard.ClassCount);
+    }
+}
