@@ -5,23 +5,19 @@ using FedActors.Attacks;
 
 namespace FedActors.Actors;
 
-/// <summary>
-/// A colluding attack as the coalition sees it: from the honest gradients it knows this round (rows in worker-id
-/// order), the number of workers and of Byzantine workers, write one forged vector per member of the round into
-/// <c>output</c> (rows in member-id order).
-/// </summary>
-public delegate void CoalitionForge(GradientMatrix known, int workers, int byzantine, GradientMatrix output, Random random);
-
 /// <param name="Deadline">How long after a round opens the coalition forges with whatever it has; shorter than the round
 /// deadline, so that its members still report in time when one of them is dead or slow.</param>
 /// <param name="TrainingSeed">Root of the coalition's per-round random stream.</param>
+/// <param name="PipelineFactory">Fresh instances of the run's aggregation pipeline, for the attacks that simulate the
+/// round against it; never the run's own instance.</param>
 public sealed record CoalitionSetup(
-    CoalitionForge Forge,
+    ICoalitionAttack Attack,
     AdversaryKnowledge Knowledge,
     ByzantineRoster Roster,
     int Parameters,
     TimeSpan Deadline,
-    ulong TrainingSeed);
+    ulong TrainingSeed,
+    Func<AggregationPipeline>? PipelineFactory = null);
 
 /// <summary>
 /// The collusion channel: one per run. Members register once; every round the coalition collects the honest
@@ -46,7 +42,11 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
     private readonly bool[] _waiting;
     private readonly GradientMatrix _forged;
 
+    /// <summary>Inputs for a round not yet opened: a member can hear of a round from the coordinator before the coalition does.</summary>
+    private readonly List<(CoalitionInput Input, IActorRef Sender)> _early = [];
+
     private int _round;
+    private float[]? _model;
     private int[] _roundMembers = [];
     private bool _forgedThisRound;
     private bool _deadlinePassed;
@@ -63,8 +63,8 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
 
         Receive<CoalitionMemberJoined>(OnJoined);
         Receive<Terminated>(OnTerminated);
-        Receive<RoundStarted>(round => OpenRound(round.Round));
-        Receive<CoalitionInput>(OnInput);
+        Receive<RoundStarted>(round => OpenRound(round.Round, round.Model));
+        Receive<CoalitionInput>(input => OnInput(input, Sender));
         Receive<HonestGradientTapped>(OnTap);
         Receive<CoalitionDeadlinePassed>(deadline =>
         {
@@ -104,9 +104,10 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OpenRound(int round)
+    private void OpenRound(int round, float[] model)
     {
         _round = round;
+        _model = model;
         _roundMembers = _setup.Roster.Members(round);
         _forgedThisRound = false;
         _deadlinePassed = false;
@@ -120,19 +121,29 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
             return;
         }
         Timers.StartSingleTimer(DeadlineTimer, new CoalitionDeadlinePassed(round), _setup.Deadline);
+
+        var early = _early.ToArray();
+        _early.Clear();
+        foreach (var (input, sender) in early)
+            OnInput(input, sender);
     }
 
-    private void OnInput(CoalitionInput input)
+    private void OnInput(CoalitionInput input, IActorRef sender)
     {
+        if (input.Round > _round)
+        {
+            _early.Add((input, sender));
+            return;
+        }
         if (input.Round != _round)
         {
             _log.Debug("Coalition: input of worker {0} for round {1} while round {2} is open", input.WorkerId, input.Round, _round);
             return;
         }
-        if (!_members.TryGetValue(input.WorkerId, out var member) || !member.Equals(Sender)
+        if (!_members.TryGetValue(input.WorkerId, out var member) || !member.Equals(sender)
             || !_setup.Roster.IsByzantine(input.WorkerId, _round))
         {
-            _log.Warning("Coalition: round {0} input from {1} claiming worker {2}, not a member this round", _round, Sender.Path, input.WorkerId);
+            _log.Warning("Coalition: round {0} input from {1} claiming worker {2}, not a member this round", _round, sender.Path, input.WorkerId);
             return;
         }
         if (_waiting[input.WorkerId] || !Accept(input.WorkerId, input.Gradient))
@@ -202,16 +213,17 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
     {
         Timers.Cancel(DeadlineTimer);
         _forgedThisRound = true;
-        var known = _known.Compact(_heard);
+        var knowledge = Knowledge();
         _forged.ResetRows();
         var random = RandomStreams.For(_setup.TrainingSeed, RandomStreams.Coalition, workerId: 0, _round);
         try
         {
-            _setup.Forge(_known, _setup.Roster.Workers, _roundMembers.Length, _forged, random);
+            _setup.Attack.Forge(knowledge, _forged, random);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
         {
-            _log.Error(e, "Coalition: round {0}: the attack failed on {1} known gradients; its members report nothing", _round, known);
+            _log.Error(e, "Coalition: round {0}: {1} failed on {2} known gradients; its members report nothing",
+                _round, _setup.Attack.Name, knowledge.Honest.Rows);
             _forgeFailed = true;
             return;
         }
@@ -220,6 +232,36 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
             if (_waiting[id])
                 Answer(id);
         }
+    }
+
+    /// <summary>
+    /// The rows the attack may use, in worker-id order. An omniscient coalition uses the tapped honest reports (its
+    /// members' own gradients only if no tap arrived); otherwise it knows its members' own gradients, and since those
+    /// share the members' ids, a simulated round numbers them apart (the attack's default ids).
+    /// </summary>
+    private CoalitionKnowledge Knowledge()
+    {
+        var honestHeard = new bool[_heard.Length];
+        var anyHonest = false;
+        if (_setup.Knowledge == AdversaryKnowledge.Omniscient)
+        {
+            for (var id = 0; id < _heard.Length; id++)
+            {
+                honestHeard[id] = _heard[id] && !_setup.Roster.IsByzantine(id, _round);
+                anyHonest |= honestHeard[id];
+            }
+        }
+        var use = anyHonest ? honestHeard : _heard;
+        var ids = Enumerable.Range(0, use.Length).Where(id => use[id]).ToArray();
+        _known.Compact(use);
+        return new CoalitionKnowledge(_known, _setup.Roster.Workers, _roundMembers.Length)
+        {
+            PipelineFactory = _setup.PipelineFactory,
+            HonestWorkerIds = anyHonest ? ids : null,
+            MemberWorkerIds = anyHonest ? _roundMembers : null,
+            Round = _round,
+            Model = _model,
+        };
     }
 
     private void Answer(int workerId)

@@ -27,19 +27,25 @@ public sealed class CoalitionSpec : TestKit
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
     /// <summary>Member k (in id order) gets -(mean of the known rows) + 10k in every coordinate.</summary>
-    private void RecordingForge(GradientMatrix known, int workers, int byzantine, GradientMatrix output, Random random)
+    private sealed class RecordingAttack(List<float[][]> forgings) : ICoalitionAttack
     {
-        var rows = Enumerable.Range(0, known.Rows).Select(i => known.RowView(i).ToArray()).ToArray();
-        _forgings.Add(rows);
-        for (var k = 0; k < output.Rows; k++)
+        public string Name => "recording";
+
+        public void Forge(CoalitionKnowledge knowledge, GradientMatrix output, Random random)
         {
-            for (var j = 0; j < Dimension; j++)
-                output.Row(k)[j] = -rows.Average(row => row[j]) + 10f * k;
+            var known = knowledge.Honest;
+            var rows = Enumerable.Range(0, known.Rows).Select(i => known.RowView(i).ToArray()).ToArray();
+            forgings.Add(rows);
+            for (var k = 0; k < output.Rows; k++)
+            {
+                for (var j = 0; j < Dimension; j++)
+                    output.Row(k)[j] = -rows.Average(row => row[j]) + 10f * k;
+            }
         }
     }
 
     private IActorRef StartCoalition(ByzantineRoster roster, AdversaryKnowledge knowledge = AdversaryKnowledge.Own) =>
-        Sys.ActorOf(CoalitionActor.Props(new CoalitionSetup(RecordingForge, knowledge, roster, Dimension, Deadline, TrainingSeed: 3)));
+        Sys.ActorOf(CoalitionActor.Props(new CoalitionSetup(new RecordingAttack(_forgings), knowledge, roster, Dimension, Deadline, TrainingSeed: 3)));
 
     private static ByzantineRoster OneAndThree() => ByzantineRoster.Fixed([false, true, false, true]);
 
@@ -73,6 +79,22 @@ public sealed class CoalitionSpec : TestKit
     }
 
     [Fact]
+    public void An_input_that_arrives_before_the_coordinator_opens_the_round_is_kept_for_that_round()
+    {
+        var coalition = StartCoalition(OneAndThree());
+        var (one, three) = Join(coalition);
+
+        // Members hear of round 1 from the coordinator and may answer before the coalition hears of it.
+        coalition.Tell(new CoalitionInput(1, 3, [3f, 3f]), three.Ref);
+        coalition.Tell(new RoundStarted(1, new float[Dimension]));
+        coalition.Tell(new CoalitionInput(1, 1, [1f, 1f]), one.Ref);
+
+        Assert.Equal([-2f, -2f], one.ExpectMsg<ForgedGradient>().Gradient);
+        Assert.Equal([8f, 8f], three.ExpectMsg<ForgedGradient>().Gradient);
+        Assert.Equal([[1f, 1f], [3f, 3f]], Assert.Single(_forgings));
+    }
+
+    [Fact]
     public void An_omniscient_coalition_waits_for_the_tap_of_every_honest_report_and_knows_them_all()
     {
         var coalition = StartCoalition(OneAndThree(), AdversaryKnowledge.Omniscient);
@@ -86,9 +108,10 @@ public sealed class CoalitionSpec : TestKit
 
         coalition.Tell(new HonestGradientTapped(1, 0, [0f, 0f]));
 
-        Assert.Equal([-1.5f, -1.5f], one.ExpectMsg<ForgedGradient>().Gradient);
-        Assert.Equal([8.5f, 8.5f], three.ExpectMsg<ForgedGradient>().Gradient);
-        Assert.Equal([[0f, 0f], [1f, 1f], [2f, 2f], [3f, 3f]], Assert.Single(_forgings));
+        // The honest reports are the population it imitates; its members' own gradients are no longer needed.
+        Assert.Equal([-1f, -1f], one.ExpectMsg<ForgedGradient>().Gradient);
+        Assert.Equal([9f, 9f], three.ExpectMsg<ForgedGradient>().Gradient);
+        Assert.Equal([[0f, 0f], [2f, 2f]], Assert.Single(_forgings));
     }
 
     [Fact]

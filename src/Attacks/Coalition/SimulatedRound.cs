@@ -26,7 +26,10 @@ internal sealed class SimulatedRound
         _knowledge = knowledge;
         _factory = factory;
         var honest = knowledge.Honest;
-        var k = honest.Rows;
+        // Without ids (a coalition that knows only its members' own gradients) the known rows stand in for the whole
+        // honest population: they are cycled to fill the n - f honest rows of the real round, so the simulated round
+        // has the size the run's rule was configured for (a median told f = 10 refuses 20 rows).
+        var k = knowledge.HonestWorkerIds is null ? Math.Max(honest.Rows, knowledge.TotalWorkers - members) : honest.Rows;
         var honestIds = knowledge.HonestWorkerIds ?? Enumerable.Range(0, k).ToArray();
         var memberIds = knowledge.MemberWorkerIds ?? Enumerable.Range(k, members).ToArray();
         if (honestIds.Length != k)
@@ -51,7 +54,7 @@ internal sealed class SimulatedRound
             if (ids[r].Member >= 0)
                 _memberRows[ids[r].Member] = r;
             else
-                honest.RowView(nextHonest++).CopyTo(_matrix.Row(r));
+                honest.RowView(nextHonest++ % honest.Rows).CopyTo(_matrix.Row(r));
         }
         _totalWorkers = Math.Max(knowledge.TotalWorkers, ids[^1].Id + 1);
         _seed = random.NextSeed();

@@ -1,3 +1,5 @@
+using FedActors.Attacks;
+
 namespace FedActors.Host.Configuration;
 
 /// <summary>A validated experiment: every value read from fedactors.*, checked, with "auto" values resolved.</summary>
@@ -45,4 +47,13 @@ public sealed record AggregatorSettings(
     public override int GetHashCode() => HashCode.Combine(Rule, F, Shards, Pre.Count, Parameters.Count);
 }
 
-public sealed record AttackSettings(string Name, double SignFlipScale, double GaussianMean, double GaussianStd);
+/// <summary>The threat model and attack of a run.</summary>
+/// <param name="CoalitionDeadline">How long the coalition waits for its inputs before forging with what it has.</param>
+/// <param name="Parameters">Every attack's parameters (each block of reference.conf), not only the chosen one's.</param>
+public sealed record AttackSettings(
+    string Name,
+    AttackKind Kind,
+    AdversaryKnowledge Knowledge,
+    Membership Membership,
+    TimeSpan CoalitionDeadline,
+    AttackParameters Parameters);

@@ -34,11 +34,12 @@ public static class ExperimentSettingsParser
         var task = ParseTask(read, workers);
         var training = ParseTraining(read, task, workers);
         var aggregator = ParseAggregator(read, workers, byzantine);
-        var attack = ParseAttack(read);
+        var roundDeadline = read.Duration("fedactors.round.deadline");
+        var attack = ParseAttack(read, task, workers, byzantine, roundDeadline, trainingSeed);
 
         return new ExperimentSettings(
             name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, training, aggregator, attack,
-            read.Duration("fedactors.round.deadline"),
+            roundDeadline,
             read.Int("fedactors.eval.every", min: 0));
     }
 
@@ -137,13 +138,107 @@ public static class ExperimentSettingsParser
         }
     }
 
-    private static AttackSettings ParseAttack(SettingsReader read)
+    private static AttackSettings ParseAttack(SettingsReader read, TaskSettings task, int workers, int byzantine,
+        TimeSpan roundDeadline, ulong trainingSeed)
     {
         var name = read.OneOf("fedactors.attack.name", AttackCatalog.Names);
-        return new AttackSettings(
-            name,
-            read.Double("fedactors.attack.sign-flip.scale", min: 0, minExclusive: true),
-            read.Double("fedactors.attack.gaussian.mean"),
-            read.Double("fedactors.attack.gaussian.std", min: 0));
+        var kind = AttackCatalog.KindOf(name);
+        var knowledge = read.OneOf("fedactors.attack.knowledge", ["own", "omniscient"]) == "own"
+            ? AdversaryKnowledge.Own
+            : AdversaryKnowledge.Omniscient;
+        var membership = read.OneOf("fedactors.attack.membership", ["static", "dynamic"]) == "static"
+            ? Membership.Static
+            : Membership.Dynamic;
+        var coalitionDeadline = read.Duration("fedactors.attack.coalition.deadline");
+        if (coalitionDeadline >= roundDeadline)
+        {
+            throw new ConfigException("fedactors.attack.coalition.deadline",
+                $"{coalitionDeadline.TotalSeconds} s is not shorter than fedactors.round.deadline ({roundDeadline.TotalSeconds} s): members would report too late");
+        }
+
+        const string a = "fedactors.attack";
+        var parameters = new AttackParameters(
+            read.Double($"{a}.sign-flip.scale", min: 0, minExclusive: true),
+            read.Double($"{a}.gaussian.mean"),
+            read.Double($"{a}.gaussian.std", min: 0))
+        {
+            ScaledScale = read.Double($"{a}.scaled.scale", min: 0, minExclusive: true),
+            AdditiveNoiseSigma = read.Double($"{a}.additive-noise.sigma", min: 0),
+            NonFiniteMode = NonFiniteAttack.ParseMode(read.OneOf($"{a}.nonfinite.mode", ["nan", "inf", "mixed"])),
+            BitFlipProbability = read.Double($"{a}.bit-flip.probability", min: 0, max: 1),
+            BackdoorTargetClass = read.Int($"{a}.backdoor.target-class", min: 0),
+            BackdoorFraction = read.Double($"{a}.backdoor.fraction", min: 0, max: 1),
+            BackdoorTriggerFeatures = read.Int($"{a}.backdoor.trigger-features", min: 0),
+            BackdoorTriggerValue = read.Double($"{a}.backdoor.trigger-value"),
+            FeatureNoiseSigma = read.Double($"{a}.feature-noise.sigma", min: 0),
+            FeatureNoiseMin = read.Double($"{a}.feature-noise.min"),
+            FeatureNoiseMax = read.Double($"{a}.feature-noise.max"),
+            ImpulseFraction = read.Double($"{a}.impulse.fraction", min: 0, max: 1),
+            ImpulseMin = read.Double($"{a}.impulse.min"),
+            ImpulseMax = read.Double($"{a}.impulse.max"),
+            AlieZ = read.DoubleOrAuto($"{a}.alie.z", min: 0),
+            IpmEpsilon = read.Double($"{a}.ipm.epsilon", min: 0),
+            MinMaxPerturbation = DistanceBoundAttack.ParsePerturbation(read.OneOf($"{a}.min-max.perturbation", ["unit", "sign", "std"])),
+            MinSumPerturbation = DistanceBoundAttack.ParsePerturbation(read.OneOf($"{a}.min-sum.perturbation", ["unit", "sign", "std"])),
+            AlieOptMaxZ = read.Double($"{a}.alie-opt.max-z", min: 0, minExclusive: true),
+            AlieOptGridPoints = read.Int($"{a}.alie-opt.grid-points", min: 2),
+            AlieOptRefineSteps = read.Int($"{a}.alie-opt.refine-steps", min: 0),
+            IpmOptMaxEpsilon = read.Double($"{a}.ipm-opt.max-epsilon", min: 0, minExclusive: true),
+            IpmOptGridPoints = read.Int($"{a}.ipm-opt.grid-points", min: 2),
+            IpmOptRefineSteps = read.Int($"{a}.ipm-opt.refine-steps", min: 0),
+            AntiFilterNoise = read.Double($"{a}.anti-filter.noise", min: 0),
+            SaddleMaxScale = read.DoubleOrAuto($"{a}.saddle.max-scale", min: 0),
+            SaddleGridPoints = read.Int($"{a}.saddle.grid-points", min: 2),
+            SaddleRefineSteps = read.Int($"{a}.saddle.refine-steps", min: 0),
+        };
+
+        CheckAttackFitsRun(name, kind, parameters, task, workers, byzantine, trainingSeed);
+        return new AttackSettings(name, kind, knowledge, membership, coalitionDeadline, parameters);
     }
+
+    /// <summary>
+    /// Builds the chosen attack once, so a parameter its constructor refuses fails here naming the key, and checks
+    /// what depends on the rest of the run: poisoning labels needs classes; ALIE's z needs an honest majority.
+    /// </summary>
+    private static void CheckAttackFitsRun(string name, AttackKind kind, AttackParameters parameters, TaskSettings task,
+        int workers, int byzantine, ulong trainingSeed)
+    {
+        var key = $"fedactors.attack.{name}";
+        try
+        {
+            switch (kind)
+            {
+                case AttackKind.Local:
+                    AttackCatalog.CreateLocal(name, parameters);
+                    break;
+                case AttackKind.DataPoisoning:
+                    AttackCatalog.CreateDataPoisoning(name, parameters);
+                    break;
+                case AttackKind.Coalition:
+                    AttackCatalog.CreateCoalition(name, parameters, trainingSeed);
+                    break;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException(e.ParamName is { Length: > 0 } parameter ? $"{key}.{Kebab(parameter)}" : key, e.Message);
+        }
+
+        if (name is "label-flip" or "backdoor" && task is not LogisticRegressionTask)
+            throw new ConfigException("fedactors.attack.name", $"{name} poisons labels and needs a classification task, not {task.Name}");
+        if (name == "backdoor" && task is LogisticRegressionTask classification && parameters.BackdoorTargetClass >= classification.Classes)
+        {
+            throw new ConfigException($"{key}.target-class",
+                $"class {parameters.BackdoorTargetClass} does not exist: the task has {classification.Classes} classes");
+        }
+        if (name is "alie" && parameters.AlieZ is null && byzantine > 0 && 2 * byzantine >= workers)
+        {
+            throw new ConfigException("fedactors.attack.alie.z",
+                $"z from n and f needs fewer than half of the {workers} workers Byzantine, got {byzantine}; give z");
+        }
+    }
+
+    /// <summary>A constructor's parameter name as the config key it comes from: targetClass -> target-class.</summary>
+    private static string Kebab(string parameter) =>
+        string.Concat(parameter.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 }

@@ -103,6 +103,10 @@ internal sealed class SettingsReader(Config config)
         return value;
     }
 
+    /// <summary>A number, or null for the word "auto".</summary>
+    public double? DoubleOrAuto(string path, double min = double.NegativeInfinity, double max = double.PositiveInfinity) =>
+        Text(path) == "auto" ? null : Double(path, min, max);
+
     public TimeSpan Duration(string path)
     {
         Text(path);

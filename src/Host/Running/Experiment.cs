@@ -1,3 +1,4 @@
+using Akka.Actor;
 using FedActors.Actors;
 using FedActors.Aggregation;
 using FedActors.Attacks;
@@ -13,7 +14,7 @@ namespace FedActors.Host.Running;
 public sealed class Experiment
 {
     private Experiment(ExperimentSettings settings, IModel model, ModelServer server, AggregationPipeline pipeline,
-        IReadOnlyList<WorkerSetup> workers, ByzantineRoster roster)
+        IReadOnlyList<WorkerSetup> workers, ByzantineRoster roster, ICoalitionAttack? coalitionAttack)
     {
         Settings = settings;
         Model = model;
@@ -21,6 +22,7 @@ public sealed class Experiment
         Pipeline = pipeline;
         Workers = workers;
         Roster = roster;
+        CoalitionAttack = coalitionAttack;
     }
 
     public ExperimentSettings Settings { get; }
@@ -31,6 +33,23 @@ public sealed class Experiment
     public IReadOnlyList<WorkerSetup> Workers { get; }
     public ByzantineRoster Roster { get; }
 
+    /// <summary>The colluding attack, when the run has one; the runner then starts a coalition actor.</summary>
+    public ICoalitionAttack? CoalitionAttack { get; }
+
+    /// <summary>The workers' setups, those the roster may corrupt colluding through <paramref name="coalition"/> if given.</summary>
+    public IReadOnlyList<WorkerSetup> WorkerSetups(IActorRef? coalition) =>
+        coalition is null
+            ? Workers
+            : Workers.Select(w => Roster.CanBeByzantine(w.WorkerId) ? w with { Byzantine = new ByzantineBehaviour.Colluding(coalition) } : w).ToArray();
+
+    /// <summary>What the coalition actor needs, or null when no attack colludes.</summary>
+    public CoalitionSetup? CoalitionSetup =>
+        CoalitionAttack is null
+            ? null
+            : new CoalitionSetup(CoalitionAttack, Settings.Attack.Knowledge, Roster, Model.ParameterCount,
+                Settings.Attack.CoalitionDeadline, Settings.TrainingSeed,
+                () => ExperimentSettingsParser.BuildPipeline(Settings.Aggregator, Settings.Workers));
+
     /// <summary>The Byzantine ids of round 1 (of every round, with static membership).</summary>
     public IEnumerable<int> ByzantineIds => Roster.Members(1);
 
@@ -38,25 +57,36 @@ public sealed class Experiment
     {
         var (model, train, test, thetaStar) = BuildTask(settings.Task, settings.DataSeed);
         var shards = Partitioner.Iid(train.Count, settings.Workers, SeedMixer.Derive(settings.DataSeed, PartitionTag));
-        var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, Membership.Static,
+        var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, settings.Attack.Membership,
             round => RandomStreams.For(settings.TrainingSeed, RandomStreams.ByzantineIds, workerId: 0, round));
-        var attack = AttackCatalog.Create(settings.Attack.Name,
-            new AttackParameters(settings.Attack.SignFlipScale, settings.Attack.GaussianMean, settings.Attack.GaussianStd));
+        var attack = settings.Attack;
+        var local = attack.Kind == AttackKind.Local ? AttackCatalog.CreateLocal(attack.Name, attack.Parameters) : null;
+        var poisoning = attack.Kind == AttackKind.DataPoisoning ? AttackCatalog.CreateDataPoisoning(attack.Name, attack.Parameters) : null;
+        var coalition = attack.Kind == AttackKind.Coalition
+            ? AttackCatalog.CreateCoalition(attack.Name, attack.Parameters, settings.TrainingSeed)
+            : null;
 
         var workers = new WorkerSetup[settings.Workers];
         for (var id = 0; id < workers.Length; id++)
         {
-            workers[id] = new WorkerSetup(id, model, train, shards[id], settings.Training.BatchSize, settings.TrainingSeed,
-                roster.CanBeByzantine(id) && attack is not null ? new ByzantineBehaviour.Local(attack) : null, roster);
+            ByzantineBehaviour? behaviour = null;
+            if (roster.CanBeByzantine(id))
+            {
+                if (local is not null)
+                    behaviour = new ByzantineBehaviour.Local(local);
+                else if (poisoning is not null)
+                    behaviour = new ByzantineBehaviour.PoisonedData(poisoning.PoisonShard(train, shards[id],
+                        RandomStreams.For(settings.TrainingSeed, RandomStreams.Attack, id, round: 0)));
+            }
+            workers[id] = new WorkerSetup(id, model, train, shards[id], settings.Training.BatchSize, settings.TrainingSeed, behaviour, roster);
         }
-
         var initial = new float[model.ParameterCount];
         model.Initialize(initial, RandomStreams.For(settings.TrainingSeed, RandomStreams.ModelInit, workerId: 0, round: 0));
         var optimizer = new SgdOptimizer(model.ParameterCount, settings.Training.LearningRate, settings.Training.Momentum,
             settings.Training.WeightDecay);
         var server = new ModelServer(model, initial, optimizer, thetaStar, test);
         var pipeline = ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers);
-        return new Experiment(settings, model, server, pipeline, workers, roster);
+        return new Experiment(settings, model, server, pipeline, workers, roster, coalition);
     }
 
     /// <summary>Separates the partition's stream from data generation's, both rooted at seed.data.</summary>

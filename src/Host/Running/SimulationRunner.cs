@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using FedActors.Actors;
+using FedActors.Attacks;
 
 namespace FedActors.Host.Running;
 
@@ -26,7 +27,9 @@ public static class SimulationRunner
             var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
             var pool = system.ActorOf(
                 AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
-            var group = system.ActorOf(WorkerGroupActor.Props(experiment.Workers), "workers");
+            var coalitionSetup = experiment.CoalitionSetup;
+            var coalition = coalitionSetup is null ? null : system.ActorOf(CoalitionActor.Props(coalitionSetup), "coalition");
+            var group = system.ActorOf(WorkerGroupActor.Props(experiment.WorkerSetups(coalition)), "workers");
             var workers = await group.Ask<WorkerGroupActor.WorkersCreated>(WorkerGroupActor.WorkersRequested.Instance, cancellation);
 
             var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSetup(
@@ -39,7 +42,9 @@ public static class SimulationRunner
                 experiment.Pipeline.MinimumInputRows(settings.Workers) ?? settings.Workers,
                 settings.RoundDeadline,
                 settings.EvalEvery,
-                settings.TrainingSeed)), "coordinator");
+                settings.TrainingSeed,
+                coalition,
+                TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient)), "coordinator");
 
             var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
             return answer switch
