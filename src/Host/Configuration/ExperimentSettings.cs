@@ -12,6 +12,7 @@ public sealed record ExperimentSettings(
     int Workers,
     int Byzantine,
     TaskSettings Task,
+    ModelSettings Model,
     TrainingSettings Training,
     AggregatorSettings Aggregator,
     AttackSettings Attack,
@@ -26,6 +27,15 @@ public sealed record LinearRegressionTask(int Dimension, int TrainSamples, int T
 
 public sealed record LogisticRegressionTask(int Dimension, int Classes, int TrainSamples, int TestSamples, double Separation)
     : TaskSettings("logistic-regression", Dimension, TrainSamples, TestSamples);
+
+/// <summary>The model trained on the task; <see cref="Name"/> is resolved (never "auto").</summary>
+/// <param name="Hidden">Hidden layer widths of the mlp.</param>
+public sealed record ModelSettings(string Name, IReadOnlyList<int> Hidden)
+{
+    public bool Equals(ModelSettings? other) => other is not null && Name == other.Name && Hidden.SequenceEqual(other.Hidden);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Hidden.Count);
+}
 
 /// <param name="BatchSize">Mini-batch size, or null for each worker's whole shard.</param>
 public sealed record TrainingSettings(int? BatchSize, double LearningRate, double Momentum, double WeightDecay);

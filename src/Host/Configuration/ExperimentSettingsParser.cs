@@ -32,15 +32,37 @@ public static class ExperimentSettingsParser
             throw new ConfigException("fedactors.workers.byzantine", $"{byzantine} Byzantine workers but fedactors.workers.count is only {workers}");
 
         var task = ParseTask(read, workers);
+        var model = ParseModel(read, task);
         var training = ParseTraining(read, task, workers);
         var aggregator = ParseAggregator(read, workers, byzantine);
         var roundDeadline = read.Duration("fedactors.round.deadline");
         var attack = ParseAttack(read, task, workers, byzantine, roundDeadline, trainingSeed);
 
         return new ExperimentSettings(
-            name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, training, aggregator, attack,
+            name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, model, training, aggregator, attack,
             roundDeadline,
             read.Int("fedactors.eval.every", min: 0));
+    }
+
+    private static ModelSettings ParseModel(SettingsReader read, TaskSettings task)
+    {
+        var name = read.OneOf("fedactors.model.name", ["auto", "linear", "softmax", "mlp"]);
+        var classification = task is LogisticRegressionTask;
+        if (name == "auto")
+            name = classification ? "softmax" : "linear";
+        if (classification == (name == "linear"))
+        {
+            throw new ConfigException("fedactors.model.name",
+                $"{name} cannot be trained on {task.Name}: use {(classification ? "softmax or mlp" : "linear")}");
+        }
+        var hidden = new List<int>();
+        foreach (var width in read.List("fedactors.model.mlp.hidden"))
+        {
+            if (!int.TryParse(width, out var units) || units < 1)
+                throw new ConfigException("fedactors.model.mlp.hidden", $"every width must be a positive integer, got '{width}'");
+            hidden.Add(units);
+        }
+        return new ModelSettings(name, hidden);
     }
 
     private static TaskSettings ParseTask(SettingsReader read, int workers)

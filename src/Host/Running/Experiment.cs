@@ -56,6 +56,8 @@ public sealed class Experiment
     public static Experiment Build(ExperimentSettings settings)
     {
         var (model, train, test, thetaStar) = BuildTask(settings.Task, settings.DataSeed);
+        if (settings.Model.Name == "mlp" && settings.Task is LogisticRegressionTask classification)
+            model = new MlpModel(classification.Dimension, settings.Model.Hidden, classification.Classes);
         var shards = Partitioner.Iid(train.Count, settings.Workers, SeedMixer.Derive(settings.DataSeed, PartitionTag));
         var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, settings.Attack.Membership,
             round => RandomStreams.For(settings.TrainingSeed, RandomStreams.ByzantineIds, workerId: 0, round));

@@ -11,9 +11,8 @@ internal static class GradientCheck
     /// for smooth losses the truncation error is O(step^2).
     /// </summary>
     public static void AssertMatchesFiniteDifferences(IModel model, float[] parameters, Dataset data, int[] batch,
-        double tolerance)
+        double tolerance, double step = 1e-2)
     {
-        const double step = 1e-2;
         var gradient = new float[model.ParameterCount];
         gradient.AsSpan().Fill(float.NaN);
         model.LossAndGradient(parameters, data, batch, gradient);
