@@ -22,6 +22,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, int> _workerIdBySender;
     private readonly GradientMatrix _matrix;
     private readonly bool[] _present;
+
+    /// <summary>Workers that have had their say this round: accepted, or rejected for what their report held. A worker
+    /// sends one report per round, so waiting longer for one of these would only wait for the deadline.</summary>
+    private readonly bool[] _heardFrom;
+    private int _heardCount;
     private readonly double[] _batchLoss;
     private readonly float[] _aggregate;
     private readonly Stopwatch _roundClock = new();
@@ -47,6 +52,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _workerIdBySender.Add(setup.Workers[id], id);
         _matrix = new GradientMatrix(workers, parameters);
         _present = new bool[workers];
+        _heardFrom = new bool[workers];
         _batchLoss = new double[workers];
         _aggregate = new float[parameters];
         Idle();
@@ -117,6 +123,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _accepted = 0;
         _rejected = 0;
         Array.Clear(_present);
+        Array.Clear(_heardFrom);
+        _heardCount = 0;
         Array.Clear(_batchLoss);
         _matrix.ResetRows();
         _byzantineReports = 0;
@@ -154,12 +162,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (report.Gradient.Length != _matrix.Columns)
         {
             Reject(report, RejectionReason.WrongLength, $"{report.Gradient.Length} values, expected {_matrix.Columns}");
+            HeardFrom(senderId);
             return;
         }
         var bad = ReportValidation.FirstNonFinite(report.Gradient);
         if (bad >= 0)
         {
             Reject(report, RejectionReason.NonFinite, $"value {report.Gradient[bad]} at coordinate {bad}");
+            HeardFrom(senderId);
             return;
         }
 
@@ -171,7 +181,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _byzantineReports++;
         else if (_setup.TapHonestReports)
             _setup.Coalition!.Tell(new HonestGradientTapped(_round, senderId, report.Gradient.ToArray()));
-        if (_accepted == _setup.Workers.Count)
+        HeardFrom(senderId);
+    }
+
+    private void HeardFrom(int workerId)
+    {
+        if (_heardFrom[workerId])
+            return;
+        _heardFrom[workerId] = true;
+        _heardCount++;
+        if (_heardCount == _setup.Workers.Count)
             CloseCollection();
     }
 
@@ -214,7 +233,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             evaluate ? _setup.Server.TestAccuracy() : null,
             _accepted,
             _rejected,
-            _setup.Workers.Count - _accepted,
+            _setup.Workers.Count - _heardCount,
             _byzantineReports,
             _byzantineKept,
             updateSkipped,

@@ -93,6 +93,7 @@ public sealed record RunRequested
 }
 
 /// <summary>One row of metrics.csv.</summary>
+/// <param name="MissingReports">Workers not heard from by the time collection closed (a rejected report is not missing).</param>
 /// <param name="ByzantineReports">Accepted reports that came from Byzantine workers (the simulator knows the truth).</param>
 /// <param name="ByzantineKept">How many of those the rule gave a positive weight; null when the rule does not measure row weights.</param>
 public sealed record RoundMetrics(

@@ -90,6 +90,16 @@ public class ConfigValidationTests
     [InlineData("fedactors.attack.name = flip", "fedactors.attack.name", "sign-flip")]
     [InlineData("fedactors.attack.gaussian.std = -1", "fedactors.attack.gaussian.std", ">= 0")]
     [InlineData("fedactors.round.deadline = soon", "fedactors.round.deadline", "duration")]
+    [InlineData("fedactors.attack.knowledge = some", "fedactors.attack.knowledge", "omniscient")]
+    [InlineData("fedactors.attack.membership = sometimes", "fedactors.attack.membership", "dynamic")]
+    [InlineData("fedactors.attack.coalition.deadline = 60s", "fedactors.attack.coalition.deadline", "shorter than fedactors.round.deadline")]
+    [InlineData("fedactors.attack.bit-flip.probability = 2", "fedactors.attack.bit-flip.probability", "<= 1")]
+    [InlineData("fedactors.attack.nonfinite.mode = zero", "fedactors.attack.nonfinite.mode", "mixed")]
+    [InlineData("fedactors.attack.min-max.perturbation = up", "fedactors.attack.min-max.perturbation", "std")]
+    [InlineData("fedactors.attack.alie.z = big", "fedactors.attack.alie.z", "finite number")]
+    [InlineData("fedactors.attack.name = label-flip", "fedactors.attack.name", "classification task")]
+    [InlineData("fedactors.model.name = mlp", "fedactors.model.name", "use linear")]
+    [InlineData("fedactors.model.name = cnn", "fedactors.model.name", "mlp")]
     [InlineData("fedactors.task.name = cnn", "fedactors.task.name", "linear-regression")]
     [InlineData("fedactors.task.linear-regression.train-samples = 5", "fedactors.task.linear-regression.train-samples", "10 workers")]
     [InlineData("fedactors.seed.base = auto", "fedactors.seed.base", "root seed")]
@@ -171,5 +181,45 @@ public class ConfigValidationTests
     {
         var config = ExperimentConfig.FromText(Minimal + "\nakka.loglevel = DEBUG");
         Assert.Equal("DEBUG", config.GetString("akka.loglevel"));
+    }
+
+    private const string Classification = "fedactors { workers { count = 10, byzantine = 2 }\n task.name = logistic-regression }";
+
+    [Fact]
+    public void A_backdoor_target_outside_the_tasks_classes_names_its_key()
+    {
+        var error = Invalid(Classification, "fedactors.attack.name=backdoor", "fedactors.attack.backdoor.target-class=10");
+        Assert.Equal("fedactors.attack.backdoor.target-class", error.KeyPath);
+        Assert.Contains("10 classes", error.Message);
+    }
+
+    [Fact]
+    public void Alie_with_z_from_n_and_f_refuses_a_byzantine_majority_and_accepts_an_explicit_z()
+    {
+        var error = Invalid(Minimal, "fedactors.attack.name=alie", "fedactors.workers.byzantine=5", "fedactors.aggregator.rule=mean");
+        Assert.Equal("fedactors.attack.alie.z", error.KeyPath);
+
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Minimal,
+            ["fedactors.attack.name=alie", "fedactors.workers.byzantine=5", "fedactors.aggregator.rule=mean", "fedactors.attack.alie.z=1.5"]));
+        Assert.Equal(1.5, settings.Attack.Parameters.AlieZ);
+    }
+
+    [Fact]
+    public void The_threat_model_and_the_chosen_attacks_parameters_are_read_with_their_kinds()
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Classification,
+        [
+            "fedactors.attack.name=ipm", "fedactors.attack.ipm.epsilon=0.5", "fedactors.attack.knowledge=omniscient",
+            "fedactors.attack.membership=dynamic", "fedactors.attack.coalition.deadline=5s", "fedactors.model.name=mlp",
+            "fedactors.model.mlp.hidden=[32, 16]",
+        ]));
+
+        Assert.Equal(FedActors.Attacks.AttackKind.Coalition, settings.Attack.Kind);
+        Assert.Equal(FedActors.Attacks.AdversaryKnowledge.Omniscient, settings.Attack.Knowledge);
+        Assert.Equal(FedActors.Attacks.Membership.Dynamic, settings.Attack.Membership);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Attack.CoalitionDeadline);
+        Assert.Equal(0.5, settings.Attack.Parameters.IpmEpsilon);
+        Assert.Equal("mlp", settings.Model.Name);
+        Assert.Equal([32, 16], settings.Model.Hidden);
     }
 }
