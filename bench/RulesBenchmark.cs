@@ -10,7 +10,7 @@ namespace FedActors.Benchmarks;
 /// <remarks>
 /// The full grid (13 rules x n in {50, 200, 1000} x d in {10^4, 10^5, 10^6}) takes hours for the quadratic rules at
 /// n = 1000, d = 10^6; pick a slice with --filter and the environment variables FEDACTORS_BENCH_N and FEDACTORS_BENCH_D
-/// (comma-separated), e.g. the reference shape:
+/// (comma-separated; FEDACTORS_BENCH_RULES narrows the rules), e.g. the reference shape:
 ///   FEDACTORS_BENCH_N=200 FEDACTORS_BENCH_D=100000 dotnet run -c Release --project bench -- --filter '*RulesBenchmark*' --job short
 /// </remarks>
 [MemoryDiagnoser]
@@ -23,7 +23,8 @@ public class RulesBenchmark
     private IAggregationRule _rule = null!;
     private AggregationContext _context = null!;
 
-    public static IEnumerable<string> RuleNames() => AggregationRules.Names;
+    public static IEnumerable<string> RuleNames() =>
+        Environment.GetEnvironmentVariable("FEDACTORS_BENCH_RULES") is { Length: > 0 } names ? names.Split(',') : AggregationRules.Names;
 
     public static IEnumerable<int> Rows() => FromEnvironment("FEDACTORS_BENCH_N", [50, 200, 1000]);
 
