@@ -104,7 +104,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Receive<MetricsFlushed>(flushed =>
         {
-            _requester.Tell(new RunCompleted(_lastMetrics!, flushed.RejectionsByReason, _setup.Server.Snapshot()));
+            _requester.Tell(new RunCompleted(flushed.LastRound ?? _lastMetrics!, flushed.RejectionsByReason, _setup.Server.Snapshot()));
             Become(Finished);
         });
         Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
@@ -224,13 +224,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void FinishRound(bool updateSkipped)
     {
         var lastRound = _round == _setup.Rounds;
-        var evaluate = _setup.EvalEvery > 0 && (_round % _setup.EvalEvery == 0 || lastRound);
+        var evaluate = _setup.EvalEvery > 0 && (_round % _setup.EvalEvery == 0 || lastRound) && _setup.Server.HasTestAccuracy;
+        var offPath = evaluate && _setup.Evaluator is not null;
+        if (offPath)
+            _setup.Evaluator!.Tell(new EvaluationRequested(_round, _setup.Server.Snapshot()));
         _roundClock.Stop();
         var metrics = new RoundMetrics(
             _round,
             HonestTrainLoss(),
             _setup.Server.ParamError(),
-            evaluate ? _setup.Server.TestAccuracy() : null,
+            evaluate && !offPath ? _setup.Server.TestAccuracy() : null,
             _accepted,
             _rejected,
             _setup.Workers.Count - _heardCount,
@@ -238,7 +241,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _byzantineKept,
             updateSkipped,
             _roundClock.Elapsed.TotalMilliseconds,
-            _aggregateClock.Elapsed.TotalMilliseconds);
+            _aggregateClock.Elapsed.TotalMilliseconds,
+            TestAccuracyPending: offPath);
         _lastMetrics = metrics;
         _setup.Metrics.Tell(new RoundCompleted(metrics));
 

@@ -11,6 +11,7 @@ namespace FedActors.Actors;
 /// <param name="EvalEvery">test_accuracy is measured every this many rounds and at the last round; 0 turns it off.</param>
 /// <param name="TrainingSeed">Root of the rule's per-round random stream (bucketing's shuffle, BGMD's sampling).</param>
 /// <param name="Coalition">The collusion channel, told when each round opens; null when no attack colludes.</param>
+/// <param name="Evaluator">Measures test accuracy off the critical path; null evaluates in the coordinator, between rounds.</param>
 /// <param name="TapHonestReports">Omniscient adversary: every accepted honest report is copied to the coalition.</param>
 public sealed record CoordinatorSetup(
     int Rounds,
@@ -24,7 +25,8 @@ public sealed record CoordinatorSetup(
     int EvalEvery,
     ulong TrainingSeed,
     IActorRef? Coalition = null,
-    bool TapHonestReports = false)
+    bool TapHonestReports = false,
+    IActorRef? Evaluator = null)
 {
     public void Validate()
     {

@@ -95,6 +95,8 @@ public sealed record RunRequested
 /// <summary>One row of metrics.csv.</summary>
 /// <param name="MissingReports">Workers not heard from by the time collection closed (a rejected report is not missing).</param>
 /// <param name="ByzantineReports">Accepted reports that came from Byzantine workers (the simulator knows the truth).</param>
+/// <param name="TestAccuracyPending">The round's parameters went to the evaluator; <see cref="EvaluationCompleted"/> fills
+/// in test_accuracy before the row is written.</param>
 /// <param name="ByzantineKept">How many of those the rule gave a positive weight; null when the rule does not measure row weights.</param>
 public sealed record RoundMetrics(
     int Round,
@@ -108,7 +110,8 @@ public sealed record RoundMetrics(
     int? ByzantineKept,
     bool UpdateSkipped,
     double RoundMilliseconds,
-    double AggregateMilliseconds);
+    double AggregateMilliseconds,
+    bool TestAccuracyPending = false);
 
 /// <summary>A round finished and its metrics are final.</summary>
 public sealed record RoundCompleted(RoundMetrics Metrics);
@@ -116,8 +119,14 @@ public sealed record RoundCompleted(RoundMetrics Metrics);
 /// <summary>The last round finished; the metrics actor flushes its files and answers <see cref="MetricsFlushed"/>.</summary>
 public sealed record RunEnded(int Rounds);
 
-/// <summary>Everything the metrics actor wrote is on disk.</summary>
-public sealed record MetricsFlushed(IReadOnlyDictionary<RejectionReason, int> RejectionsByReason);
+/// <summary>Everything the metrics actor wrote is on disk; <paramref name="LastRound"/> is the last row as written.</summary>
+public sealed record MetricsFlushed(IReadOnlyDictionary<RejectionReason, int> RejectionsByReason, RoundMetrics? LastRound = null);
+
+/// <summary>Measure test accuracy at a round's parameters (a copy nobody writes) off the round's critical path.</summary>
+public sealed record EvaluationRequested(int Round, float[] Parameters);
+
+/// <summary>The test accuracy of a round's parameters, for its metrics row.</summary>
+public sealed record EvaluationCompleted(int Round, double? TestAccuracy);
 
 /// <summary>The run finished all its rounds.</summary>
 public sealed record RunCompleted(RoundMetrics LastRound, IReadOnlyDictionary<RejectionReason, int> RejectionsByReason, float[] FinalModel);

@@ -6,7 +6,9 @@ namespace FedActors.Actors;
 
 /// <summary>
 /// Writes metrics.csv, one row per round in round order (the coordinator sends rounds in order, and one sender's
-/// messages keep their order), and counts rejected reports by reason for the summary.
+/// messages keep their order), and counts rejected reports by reason for the summary. A row whose test accuracy is
+/// still being measured waits, with every row after it, until the evaluator's answer arrives; the end of the run waits
+/// for the last of them, so the file is complete when <see cref="MetricsFlushed"/> goes out.
 /// </summary>
 public sealed class MetricsActor : ReceiveActor
 {
@@ -17,6 +19,10 @@ public sealed class MetricsActor : ReceiveActor
     private readonly StreamWriter _csv;
     private readonly Action<RoundMetrics>? _onRound;
     private readonly Dictionary<RejectionReason, int> _rejections = new();
+    private readonly Queue<RoundMetrics> _waiting = new();
+    private readonly Dictionary<int, double?> _accuracies = new();
+    private IActorRef? _flushRequester;
+    private RoundMetrics? _lastWritten;
 
     /// <param name="onRound">Called after each row is written (the host's progress display); must not block.</param>
     public MetricsActor(string csvPath, Action<RoundMetrics>? onRound)
@@ -27,16 +33,45 @@ public sealed class MetricsActor : ReceiveActor
 
         Receive<RoundCompleted>(completed =>
         {
-            _csv.WriteLine(FormatRow(completed.Metrics));
-            _onRound?.Invoke(completed.Metrics);
+            _waiting.Enqueue(completed.Metrics);
+            WriteReadyRows();
+        });
+        Receive<EvaluationCompleted>(evaluated =>
+        {
+            _accuracies[evaluated.Round] = evaluated.TestAccuracy;
+            WriteReadyRows();
         });
         Receive<ReportRejected>(rejected =>
             _rejections[rejected.Reason] = _rejections.GetValueOrDefault(rejected.Reason) + 1);
         Receive<RunEnded>(_ =>
         {
-            _csv.Flush();
-            Sender.Tell(new MetricsFlushed(new Dictionary<RejectionReason, int>(_rejections)));
+            _flushRequester = Sender;
+            WriteReadyRows();
         });
+    }
+
+    private void WriteReadyRows()
+    {
+        while (_waiting.TryPeek(out var next))
+        {
+            var row = next;
+            if (next.TestAccuracyPending)
+            {
+                if (!_accuracies.Remove(next.Round, out var accuracy))
+                    break;
+                row = next with { TestAccuracy = accuracy, TestAccuracyPending = false };
+            }
+            _waiting.Dequeue();
+            _csv.WriteLine(FormatRow(row));
+            _lastWritten = row;
+            _onRound?.Invoke(row);
+        }
+        if (_flushRequester is not null && _waiting.Count == 0)
+        {
+            _csv.Flush();
+            _flushRequester.Tell(new MetricsFlushed(new Dictionary<RejectionReason, int>(_rejections), _lastWritten));
+            _flushRequester = null;
+        }
     }
 
     public static Props Props(string csvPath, Action<RoundMetrics>? onRound = null) =>

@@ -46,6 +46,10 @@ public sealed class ModelServer
     public double? ParamError() =>
         _thetaStar is null ? null : TensorPrimitives.Distance<float>(Parameters, _thetaStar);
 
-    public double? TestAccuracy() =>
-        _testSet is null ? null : Evaluation.Accuracy((IClassifier)_model, Parameters, _testSet);
+    public double? TestAccuracy() => TestAccuracy(Parameters);
+
+    /// <summary>Accuracy of any parameter vector on the held-out set; reads only the model and the test set, so an
+    /// evaluator may call it while the server trains on.</summary>
+    public double? TestAccuracy(float[] parameters) =>
+        _testSet is null ? null : Evaluation.Accuracy((IClassifier)_model, parameters, _testSet);
 }

@@ -31,12 +31,21 @@ public sealed class CoordinatorSpec : TestKit
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null)
+    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null, IActorRef? evaluator = null)
     {
         var model = new LinearRegressionModel(Dimension);
         var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
+        if (evaluator is not null)
+        {
+            // A classifier with a test set, so that the run has an accuracy to measure.
+            var clusters = SyntheticData.GaussianClusters(2, 2, 10, 10, separation: 1, seed: 1);
+            var classifier = new SoftmaxRegressionModel(2, 2);
+            server = new ModelServer(classifier, new float[classifier.ParameterCount], new SgdOptimizer(classifier.ParameterCount, LearningRate, 0, 0),
+                thetaStar: null, testSet: clusters.Test);
+        }
         var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), ByzantineRoster.Fixed([false, false, true]), server,
-            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: 0, TrainingSeed: 5, coalition, TapHonestReports: coalition is not null);
+            _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: evaluator is null ? 0 : 1, TrainingSeed: 5, coalition,
+            TapHonestReports: coalition is not null, evaluator);
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
         coordinator.Tell(RunRequested.Instance, TestActor);
         return coordinator;
@@ -281,5 +290,31 @@ public sealed class CoordinatorSpec : TestKit
         Assert.Equal(honest, tap.Gradient);
         Assert.NotSame(honest, tap.Gradient);
         coalition.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void With_an_evaluator_the_round_ends_without_waiting_for_its_accuracy_and_the_run_reports_the_written_row()
+    {
+        var evaluator = CreateTestProbe("evaluator");
+        var coordinator = StartCoordinator(evaluator: evaluator.Ref);
+        ExpectRoundStartedEverywhere(1);
+        for (var id = 0; id < 3; id++)
+            Report(coordinator, id, 1, Gradient(1, 1, 1, 1, 1, 1));
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        request.Output.AsSpan().Fill(2f);
+        _pool.Reply(Computed(1, 1, 1, 1));
+
+        var evaluation = evaluator.ExpectMsg<EvaluationRequested>();
+        var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
+        Assert.Equal(1, evaluation.Round);
+        // The parameters after the round's update: 0 - 0.5 * 2.
+        Assert.All(evaluation.Parameters, p => Assert.Equal(-1f, p));
+        Assert.True(metrics.TestAccuracyPending);
+        Assert.Null(metrics.TestAccuracy);
+
+        _metrics.ExpectMsg<RunEnded>();
+        var written = metrics with { TestAccuracy = 0.5, TestAccuracyPending = false };
+        _metrics.Reply(new MetricsFlushed(new Dictionary<RejectionReason, int>(), written));
+        Assert.Equal(0.5, ExpectMsg<RunCompleted>().LastRound.TestAccuracy);
     }
 }

@@ -37,6 +37,47 @@ public sealed class MetricsActorSpec : TestKit
         }
     }
 
+    private static RoundMetrics Row(int round, bool pending) =>
+        new(round, 0.5, null, null, 3, 0, 0, 0, null, false, 1, 1, TestAccuracyPending: pending);
+
+    [Fact]
+    public void A_row_awaiting_its_accuracy_holds_back_the_rows_after_it_and_the_end_of_the_run_waits_for_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fedactors-metrics-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var written = new List<int>();
+            var metrics = Sys.ActorOf(MetricsActor.Props(path, m => { lock (written) written.Add(m.Round); }));
+            metrics.Tell(new RoundCompleted(Row(1, pending: true)));
+            metrics.Tell(new RoundCompleted(Row(2, pending: false)));
+            metrics.Tell(new RoundCompleted(Row(3, pending: true)));
+            metrics.Tell(new RunEnded(3), TestActor);
+            // Answers may come in any order; rows still go out in round order.
+            metrics.Tell(new EvaluationCompleted(3, 0.875));
+            ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+            lock (written) Assert.Empty(written);
+
+            metrics.Tell(new EvaluationCompleted(1, 0.25));
+
+            var flushed = ExpectMsg<MetricsFlushed>();
+            Assert.Equal(0.875, flushed.LastRound!.TestAccuracy);
+            Assert.False(flushed.LastRound.TestAccuracyPending);
+            lock (written) Assert.Equal([1, 2, 3], written);
+            Assert.Equal(
+                [
+                    MetricsActor.Header,
+                    "1,0.5,,0.25,3,0,0,0,,0,1.000,1.000",
+                    "2,0.5,,,3,0,0,0,,0,1.000,1.000",
+                    "3,0.5,,0.875,3,0,0,0,,0,1.000,1.000",
+                ],
+                ReadWhileOpen(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The actor keeps the file open until it stops; a flushed file is readable meanwhile.</summary>
     private static string[] ReadWhileOpen(string path)
     {

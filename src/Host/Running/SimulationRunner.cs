@@ -27,6 +27,9 @@ public static class SimulationRunner
             var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
             var pool = system.ActorOf(
                 AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
+            var evaluator = experiment.Server.HasTestAccuracy
+                ? system.ActorOf(EvaluatorActor.Props(experiment.Server, metrics), "evaluator")
+                : null;
             var coalitionSetup = experiment.CoalitionSetup;
             var coalition = coalitionSetup is null ? null : system.ActorOf(CoalitionActor.Props(coalitionSetup), "coalition");
             var group = system.ActorOf(WorkerGroupActor.Props(experiment.WorkerSetups(coalition)), "workers");
@@ -44,7 +47,8 @@ public static class SimulationRunner
                 settings.EvalEvery,
                 settings.TrainingSeed,
                 coalition,
-                TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient)), "coordinator");
+                TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient,
+                evaluator)), "coordinator");
 
             var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
             return answer switch
