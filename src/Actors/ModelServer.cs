@@ -10,13 +10,13 @@ namespace FedActors.Actors;
 public sealed class ModelServer
 {
     private readonly IModel _model;
-    private readonly SgdOptimizer _optimizer;
+    private readonly IOptimizer _optimizer;
     private readonly float[]? _thetaStar;
     private readonly Dataset? _testSet;
 
     /// <param name="thetaStar">The true parameters when the task has them (regression): enables param_error.</param>
     /// <param name="testSet">Held-out data for test_accuracy when the model is a classifier.</param>
-    public ModelServer(IModel model, float[] initialParameters, SgdOptimizer optimizer, float[]? thetaStar, Dataset? testSet)
+    public ModelServer(IModel model, float[] initialParameters, IOptimizer optimizer, float[]? thetaStar, Dataset? testSet)
     {
         if (initialParameters.Length != model.ParameterCount)
             throw new ArgumentException(
