@@ -113,4 +113,11 @@ public class AttackCatalogTests
         Assert.Equal(4, Assert.IsType<SignFlipAttack>(AttackCatalog.Create("sign-flip", parameters)).Scale);
         Assert.Contains("coalition", Assert.Throws<ArgumentException>(() => AttackCatalog.Create("min-max", parameters)).Message);
     }
+
+    [Fact]
+    public void A_tuned_attacks_bad_upper_end_names_its_own_constructor_parameter()
+    {
+        Assert.Equal("maxZ", Assert.Throws<ArgumentOutOfRangeException>(() => new AlieOptAttack(0)).ParamName);
+        Assert.Equal("maxEpsilon", Assert.Throws<ArgumentOutOfRangeException>(() => new IpmOptAttack(double.NaN)).ParamName);
+    }
 }

@@ -97,6 +97,7 @@ public class ConfigValidationTests
     [InlineData("fedactors.attack.nonfinite.mode = zero", "fedactors.attack.nonfinite.mode", "mixed")]
     [InlineData("fedactors.attack.min-max.perturbation = up", "fedactors.attack.min-max.perturbation", "std")]
     [InlineData("fedactors.attack.alie.z = big", "fedactors.attack.alie.z", "finite number")]
+    [InlineData("fedactors.attack.name = alie-opt\nfedactors.attack.alie-opt.max-z = 0", "fedactors.attack.alie-opt.max-z", "> 0")]
     [InlineData("fedactors.attack.name = label-flip", "fedactors.attack.name", "classification task")]
     [InlineData("fedactors.model.name = mlp", "fedactors.model.name", "use linear")]
     [InlineData("fedactors.model.name = cnn", "fedactors.model.name", "mlp")]
