@@ -37,6 +37,10 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
     private readonly CoalitionSetup _setup;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _members = new();
+
+    /// <summary>Members that stopped: never waited for again. A member that has not joined yet is still waited for,
+    /// since it may simply have started after the round opened.</summary>
+    private readonly HashSet<int> _dead = [];
     private readonly GradientMatrix _known;
     private readonly bool[] _heard;
     private readonly bool[] _waiting;
@@ -87,6 +91,7 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
             return;
         }
         _members[joined.WorkerId] = Sender;
+        _dead.Remove(joined.WorkerId);
         Context.Watch(Sender);
     }
 
@@ -97,6 +102,7 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
             if (!member.Equals(terminated.ActorRef))
                 continue;
             _members.Remove(id);
+            _dead.Add(id);
             _log.Info("Coalition member {0} stopped; the coalition forges without it", id);
             if (_round > 0 && !_forgedThisRound && Complete())
                 Forge();
@@ -193,7 +199,7 @@ public sealed class CoalitionActor : ReceiveActor, IWithTimers
     {
         foreach (var id in _roundMembers)
         {
-            if (_members.ContainsKey(id) && !_heard[id])
+            if (!_dead.Contains(id) && !_heard[id])
                 return false;
         }
         if (_setup.Knowledge == AdversaryKnowledge.Omniscient)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using FedActors.Actors.Checkpoints;
 using FedActors.Aggregation;
 
 namespace FedActors.Actors;
@@ -67,7 +68,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunRequested>(_ =>
         {
             _requester = Sender;
-            StartRound(1);
+            StartRound(_setup.FirstRound);
         });
         Receive<GradientReady>(report => Reject(report, RejectionReason.StaleRound, "no round is open"));
     }
@@ -245,6 +246,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             TestAccuracyPending: offPath);
         _lastMetrics = metrics;
         _setup.Metrics.Tell(new RoundCompleted(metrics));
+        if (_setup.CheckpointEvery > 0 && _round % _setup.CheckpointEvery == 0)
+            _setup.Metrics.Tell(new CheckpointCaptured(_round, RunCheckpoint.CaptureCoordinator(_setup.Server, _setup.Rule!)));
 
         if (lastRound)
         {

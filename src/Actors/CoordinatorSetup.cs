@@ -1,4 +1,5 @@
 using Akka.Actor;
+using FedActors.Aggregation;
 using FedActors.Attacks;
 
 namespace FedActors.Actors;
@@ -12,6 +13,9 @@ namespace FedActors.Actors;
 /// <param name="TrainingSeed">Root of the rule's per-round random stream (bucketing's shuffle, BGMD's sampling).</param>
 /// <param name="Coalition">The collusion channel, told when each round opens; null when no attack colludes.</param>
 /// <param name="Evaluator">Measures test accuracy off the critical path; null evaluates in the coordinator, between rounds.</param>
+/// <param name="CheckpointEvery">Capture a checkpoint every this many rounds (0: never); the metrics actor writes it.</param>
+/// <param name="Rule">The run's rule instance, whose state a checkpoint saves; required when checkpointing.</param>
+/// <param name="FirstRound">1, or the round after a checkpoint's when the run resumes.</param>
 /// <param name="TapHonestReports">Omniscient adversary: every accepted honest report is copied to the coalition.</param>
 public sealed record CoordinatorSetup(
     int Rounds,
@@ -26,7 +30,10 @@ public sealed record CoordinatorSetup(
     ulong TrainingSeed,
     IActorRef? Coalition = null,
     bool TapHonestReports = false,
-    IActorRef? Evaluator = null)
+    IActorRef? Evaluator = null,
+    int CheckpointEvery = 0,
+    IAggregationRule? Rule = null,
+    int FirstRound = 1)
 {
     public void Validate()
     {
@@ -34,6 +41,10 @@ public sealed record CoordinatorSetup(
         if (Workers.Count == 0) throw new ArgumentException("a run needs at least one worker", nameof(Workers));
         if (Roster.Workers != Workers.Count)
             throw new ArgumentException($"the roster covers {Roster.Workers} workers, the run has {Workers.Count}", nameof(Roster));
+        if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "cannot be negative");
+        if (CheckpointEvery > 0 && Rule is null) throw new ArgumentException("checkpoints need the run's rule", nameof(Rule));
+        if (FirstRound < 1 || FirstRound > Rounds)
+            throw new ArgumentOutOfRangeException(nameof(FirstRound), FirstRound, $"a run of {Rounds} rounds starts at a round in 1..{Rounds}");
         if (TapHonestReports && Coalition is null)
             throw new ArgumentException("an omniscient tap needs a coalition", nameof(TapHonestReports));
         if (RoundDeadline <= TimeSpan.Zero)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Akka.Actor;
+using FedActors.Actors.Checkpoints;
 
 namespace FedActors.Actors;
 
@@ -21,15 +22,27 @@ public sealed class MetricsActor : ReceiveActor
     private readonly Dictionary<RejectionReason, int> _rejections = new();
     private readonly Queue<RoundMetrics> _waiting = new();
     private readonly Dictionary<int, double?> _accuracies = new();
+    private readonly Dictionary<(int Round, RejectionReason Reason), int> _rejectionsByRound = new();
+    private readonly Queue<CheckpointCaptured> _checkpoints = new();
+    private readonly string _directory;
+    private readonly IReadOnlyDictionary<RejectionReason, int> _resumedRejections;
     private IActorRef? _flushRequester;
     private RoundMetrics? _lastWritten;
 
     /// <param name="onRound">Called after each row is written (the host's progress display); must not block.</param>
-    public MetricsActor(string csvPath, Action<RoundMetrics>? onRound)
+    /// <param name="resumeFrom">A checkpoint the run continues from: metrics.csv keeps its rows up to the checkpoint's
+    /// round (the rows a killed run wrote after it are dropped) and the rejection counts continue from the checkpoint's.</param>
+    public MetricsActor(string csvPath, Action<RoundMetrics>? onRound, RunCheckpoint? resumeFrom = null)
     {
         _onRound = onRound;
+        _directory = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
+        _resumedRejections = resumeFrom?.Rejections ?? new Dictionary<RejectionReason, int>();
+        var kept = resumeFrom is null ? [Header] : RowsUpTo(csvPath, resumeFrom.Round);
+        foreach (var (reason, count) in _resumedRejections)
+            _rejections[reason] = count;
         _csv = new StreamWriter(csvPath, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
-        _csv.WriteLine(Header);
+        foreach (var line in kept)
+            _csv.WriteLine(line);
 
         Receive<RoundCompleted>(completed =>
         {
@@ -42,7 +55,16 @@ public sealed class MetricsActor : ReceiveActor
             WriteReadyRows();
         });
         Receive<ReportRejected>(rejected =>
-            _rejections[rejected.Reason] = _rejections.GetValueOrDefault(rejected.Reason) + 1);
+        {
+            _rejections[rejected.Reason] = _rejections.GetValueOrDefault(rejected.Reason) + 1;
+            var key = (rejected.Round, rejected.Reason);
+            _rejectionsByRound[key] = _rejectionsByRound.GetValueOrDefault(key) + 1;
+        });
+        Receive<CheckpointCaptured>(captured =>
+        {
+            _checkpoints.Enqueue(captured);
+            WriteReadyRows();
+        });
         Receive<RunEnded>(_ =>
         {
             _flushRequester = Sender;
@@ -66,6 +88,12 @@ public sealed class MetricsActor : ReceiveActor
             _lastWritten = row;
             _onRound?.Invoke(row);
         }
+        while (_checkpoints.TryPeek(out var checkpoint) && _lastWritten is { } last && last.Round >= checkpoint.Round)
+        {
+            _checkpoints.Dequeue();
+            _csv.Flush();
+            new RunCheckpoint(checkpoint.Round, checkpoint.CoordinatorState, RejectionsUpTo(checkpoint.Round)).WriteTo(_directory);
+        }
         if (_flushRequester is not null && _waiting.Count == 0)
         {
             _csv.Flush();
@@ -74,8 +102,42 @@ public sealed class MetricsActor : ReceiveActor
         }
     }
 
-    public static Props Props(string csvPath, Action<RoundMetrics>? onRound = null) =>
-        Akka.Actor.Props.Create(() => new MetricsActor(csvPath, onRound));
+    public static Props Props(string csvPath, Action<RoundMetrics>? onRound = null, RunCheckpoint? resumeFrom = null) =>
+        Akka.Actor.Props.Create(() => new MetricsActor(csvPath, onRound, resumeFrom));
+
+    private Dictionary<RejectionReason, int> RejectionsUpTo(int round)
+    {
+        var counts = new Dictionary<RejectionReason, int>(_resumedRejections);
+        foreach (var ((rejectedIn, reason), count) in _rejectionsByRound)
+        {
+            if (rejectedIn <= round)
+                counts[reason] = counts.GetValueOrDefault(reason) + count;
+        }
+        return counts;
+    }
+
+    /// <summary>The header and rows 1..round of a killed run's metrics.csv; every one of them must be there.</summary>
+    private static List<string> RowsUpTo(string csvPath, int round)
+    {
+        if (!File.Exists(csvPath))
+            throw new InvalidDataException($"{csvPath}: missing; a resumed run continues the metrics of the run it resumes");
+        var lines = File.ReadAllLines(csvPath);
+        if (lines.Length == 0 || lines[0] != Header)
+            throw new InvalidDataException($"{csvPath}: not a metrics file of this version (header differs)");
+        var kept = new List<string> { Header };
+        foreach (var line in lines.Skip(1))
+        {
+            var rowRound = int.Parse(line.AsSpan(0, line.IndexOf(',')), CultureInfo.InvariantCulture);
+            if (rowRound > round)
+                break;
+            if (rowRound != kept.Count)
+                throw new InvalidDataException($"{csvPath}: row for round {rowRound} where round {kept.Count} was expected");
+            kept.Add(line);
+        }
+        if (kept.Count != round + 1)
+            throw new InvalidDataException($"{csvPath}: {kept.Count - 1} rows, but the checkpoint is at round {round}");
+        return kept;
+    }
 
     protected override void PostStop()
     {

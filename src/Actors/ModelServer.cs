@@ -42,6 +42,25 @@ public sealed class ModelServer
 
     public void ApplyAggregate(ReadOnlySpan<float> aggregate) => _optimizer.Step(Parameters, aggregate);
 
+    /// <summary>Parameters and optimizer state, for a checkpoint.</summary>
+    public void SaveState(BinaryWriter writer)
+    {
+        writer.Write(Parameters.Length);
+        foreach (var value in Parameters)
+            writer.Write(value);
+        _optimizer.SaveState(writer);
+    }
+
+    public void LoadState(BinaryReader reader)
+    {
+        var length = reader.ReadInt32();
+        if (length != Parameters.Length)
+            throw new InvalidDataException($"the checkpoint holds {length} parameters, the model has {Parameters.Length}");
+        for (var j = 0; j < length; j++)
+            Parameters[j] = reader.ReadSingle();
+        _optimizer.LoadState(reader);
+    }
+
     /// <summary>||theta - theta*||, or null when the task has no true parameters.</summary>
     public double? ParamError() =>
         _thetaStar is null ? null : TensorPrimitives.Distance<float>(Parameters, _thetaStar);

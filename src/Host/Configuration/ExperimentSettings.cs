@@ -17,7 +17,8 @@ public sealed record ExperimentSettings(
     AggregatorSettings Aggregator,
     AttackSettings Attack,
     TimeSpan RoundDeadline,
-    int EvalEvery);
+    int EvalEvery,
+    int CheckpointEvery = 0);
 
 /// <summary>The learning problem; one subtype per <c>fedactors.task.name</c>.</summary>
 public abstract record TaskSettings(string Name, int Dimension, int TrainSamples, int TestSamples);

@@ -41,7 +41,8 @@ public static class ExperimentSettingsParser
         return new ExperimentSettings(
             name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, model, training, aggregator, attack,
             roundDeadline,
-            read.Int("fedactors.eval.every", min: 0));
+            read.Int("fedactors.eval.every", min: 0),
+            read.Int("fedactors.checkpoint.every", min: 0));
     }
 
     private static ModelSettings ParseModel(SettingsReader read, TaskSettings task)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using FedActors.Actors;
+using FedActors.Actors.Checkpoints;
 using FedActors.Attacks;
 
 namespace FedActors.Host.Running;
@@ -17,14 +18,22 @@ public sealed record RunOutcome(RunCompleted? Completed, RunFailed? Failed)
 /// </summary>
 public static class SimulationRunner
 {
+    /// <param name="resumeFrom">A checkpoint of this experiment in <paramref name="resultsDirectory"/>: the server and the
+    /// rule are restored from it and the run continues with the round after it.</param>
     public static async Task<RunOutcome> RunAsync(Experiment experiment, Config actorSystemConfig, string resultsDirectory,
-        Action<RoundMetrics>? onRound = null, CancellationToken cancellation = default)
+        Action<RoundMetrics>? onRound = null, CancellationToken cancellation = default, RunCheckpoint? resumeFrom = null)
     {
         var settings = experiment.Settings;
+        if (resumeFrom is not null)
+        {
+            if (resumeFrom.Round >= settings.Rounds)
+                throw new InvalidOperationException($"the checkpoint is at round {resumeFrom.Round} of {settings.Rounds}: the run already finished");
+            RunCheckpoint.RestoreCoordinator(resumeFrom.CoordinatorState, experiment.Server, experiment.Pipeline.Rule);
+        }
         using var system = ActorSystem.Create("fedactors", actorSystemConfig);
         try
         {
-            var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
+            var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound, resumeFrom), "metrics");
             var pool = system.ActorOf(
                 AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
             var evaluator = experiment.Server.HasTestAccuracy
@@ -48,7 +57,10 @@ public static class SimulationRunner
                 settings.TrainingSeed,
                 coalition,
                 TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient,
-                evaluator)), "coordinator");
+                evaluator,
+                settings.CheckpointEvery,
+                experiment.Pipeline.Rule,
+                FirstRound: (resumeFrom?.Round ?? 0) + 1)), "coordinator");
 
             var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
             return answer switch

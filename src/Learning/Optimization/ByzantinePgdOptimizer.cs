@@ -100,6 +100,36 @@ public sealed class ByzantinePgdOptimizer : IOptimizer
         }
     }
 
+    public void SaveState(BinaryWriter writer)
+    {
+        writer.Write((int)Phase);
+        writer.Write(_attemptSteps);
+        writer.Write(_attemptsLeft);
+        writer.Write(Escapes);
+        writer.Write(AttemptsStarted);
+        writer.Write(_anchor?.Length ?? -1);
+        foreach (var value in _anchor ?? [])
+            writer.Write(value);
+        _random.SaveState(writer);
+    }
+
+    public void LoadState(BinaryReader reader)
+    {
+        var phase = (State)reader.ReadInt32();
+        if (!Enum.IsDefined(phase))
+            throw new InvalidDataException($"unknown ByzantinePGD phase {(int)phase}");
+        Phase = phase;
+        _attemptSteps = reader.ReadInt32();
+        _attemptsLeft = reader.ReadInt32();
+        Escapes = reader.ReadInt32();
+        AttemptsStarted = reader.ReadInt32();
+        var anchorLength = reader.ReadInt32();
+        _anchor = anchorLength < 0 ? null : new float[anchorLength];
+        for (var j = 0; j < anchorLength; j++)
+            _anchor![j] = reader.ReadSingle();
+        _random.LoadState(reader);
+    }
+
     private void StartAttemptOrConverge(Span<float> parameters)
     {
         var anchor = _anchor!;

@@ -95,6 +95,25 @@ public sealed class SgdOptimizer : IOptimizer
             ProjectOntoBall(parameters, _ballCenter, BallRadius);
     }
 
+    public void SaveState(BinaryWriter writer)
+    {
+        writer.Write(Steps);
+        writer.Write(Velocity.Length);
+        foreach (var v in Velocity)
+            writer.Write(v);
+    }
+
+    public void LoadState(BinaryReader reader)
+    {
+        var steps = reader.ReadInt64();
+        var length = reader.ReadInt32();
+        if (length != Velocity.Length)
+            throw new InvalidDataException($"the saved velocity has {length} values, the optimizer {Velocity.Length}");
+        for (int j = 0; j < length; j++)
+            Velocity[j] = reader.ReadSingle();
+        Steps = steps;
+    }
+
     /// <summary>theta = center + radius (theta - center) / ||theta - center|| when theta lies outside the ball.</summary>
     public static void ProjectOntoBall(Span<float> parameters, ReadOnlySpan<float> center, double radius)
     {
