@@ -16,6 +16,15 @@ internal static class PortableMath
     private static readonly double Lg5 = BitConverter.Int64BitsToDouble(0x3FC7466496CB03DE);
     private static readonly double Lg6 = BitConverter.Int64BitsToDouble(0x3FC39A09D078C69F);
     private static readonly double Lg7 = BitConverter.Int64BitsToDouble(0x3FC2F112DF3E5244);
+    private static readonly double InvLn2 = BitConverter.Int64BitsToDouble(0x3FF71547652B82FE);
+    private static readonly double OverflowThreshold = BitConverter.Int64BitsToDouble(0x40862E42FEFA39EF);
+    private static readonly double UnderflowThreshold = BitConverter.Int64BitsToDouble(unchecked((long)0xC0874910D52D3051));
+    private static readonly double TwoM1000 = BitConverter.Int64BitsToDouble(0x0170000000000000);
+    private static readonly double P1 = BitConverter.Int64BitsToDouble(0x3FC555555555553E);
+    private static readonly double P2 = BitConverter.Int64BitsToDouble(unchecked((long)0xBF66C16C16BEBD93));
+    private static readonly double P3 = BitConverter.Int64BitsToDouble(0x3F11566AAF25DE2C);
+    private static readonly double P4 = BitConverter.Int64BitsToDouble(unchecked((long)0xBEBBBD41C5D26BF1));
+    private static readonly double P5 = BitConverter.Int64BitsToDouble(0x3E66376972BEA4D0);
 
     /// <summary>Natural logarithm; a transcription of fdlibm's __ieee754_log (error below 1 ulp).</summary>
     public static double Log(double x)
@@ -101,5 +110,75 @@ internal static class PortableMath
             return f - s * (f - r);
         }
         return dk * Ln2Hi - ((s * (f - r) - dk * Ln2Lo) - f);
+    }
+
+    /// <summary>e^x; a transcription of fdlibm's __ieee754_exp (error below 1 ulp).</summary>
+    public static double Exp(double x)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(x);
+        uint hx = (uint)(bits >> 32);
+        int xsb = (int)(hx >> 31);
+        hx &= 0x7fffffff;
+
+        if (hx >= 0x40862E42)
+        {
+            // |x| >= 709.78: NaN, infinities, overflow and underflow.
+            if (hx >= 0x7ff00000)
+            {
+                if (((hx & 0xfffff) | (uint)bits) != 0)
+                {
+                    return x + x;
+                }
+                return xsb == 0 ? x : 0.0;
+            }
+            if (x > OverflowThreshold)
+            {
+                return double.PositiveInfinity;
+            }
+            if (x < UnderflowThreshold)
+            {
+                return 0.0;
+            }
+        }
+
+        // Reduce x to r = x - k ln2 with |r| <= 0.5 ln2, r carried as hi - lo.
+        double hi = 0.0, lo = 0.0;
+        int k = 0;
+        if (hx > 0x3fd62e42)
+        {
+            if (hx < 0x3FF0A2B2)
+            {
+                hi = xsb == 0 ? x - Ln2Hi : x + Ln2Hi;
+                lo = xsb == 0 ? Ln2Lo : -Ln2Lo;
+                k = 1 - xsb - xsb;
+            }
+            else
+            {
+                k = (int)(InvLn2 * x + (xsb == 0 ? 0.5 : -0.5));
+                double t = k;
+                // t * Ln2Hi is exact: Ln2Hi has its low 32 bits zero and |k| < 2^11.
+                hi = x - t * Ln2Hi;
+                lo = t * Ln2Lo;
+            }
+            x = hi - lo;
+        }
+        else if (hx < 0x3e300000)
+        {
+            // |x| < 2^-28: 1 + x is e^x to within rounding.
+            return 1.0 + x;
+        }
+
+        double tt = x * x;
+        double c = x - tt * (P1 + tt * (P2 + tt * (P3 + tt * (P4 + tt * P5))));
+        if (k == 0)
+        {
+            return 1.0 - ((x * c) / (c - 2.0) - x);
+        }
+        double y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+        if (k >= -1021)
+        {
+            return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((long)k << 52));
+        }
+        return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((long)(k + 1000) << 52)) * TwoM1000;
     }
 }
