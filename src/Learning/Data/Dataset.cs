@@ -73,4 +73,15 @@ public sealed class Dataset
         }
         return (int)Targets[i];
     }
+
+    /// <summary>Every row's class id, in row order (for partitioners); throws for a regression dataset.</summary>
+    public int[] Labels()
+    {
+        var labels = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            labels[i] = Label(i);
+        }
+        return labels;
+    }
 }
