@@ -32,6 +32,31 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void The_run_command_exits_2_when_the_data_are_missing_and_writes_nothing()
+    {
+        var emptyFolder = RepositoryFiles.NewTemporaryDirectory();
+        var results = Path.Combine(emptyFolder, "never-created");
+        var stderr = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            var exit = RunCommand.Execute(RepositoryFiles.Experiment("fashion-mnist-quick.conf"), results,
+                [$"fedactors.task.fashion-mnist.path={emptyFolder}"], "test");
+
+            Assert.Equal(Program.ExitInvalidInput, exit);
+            Assert.Contains("fedactors.task.fashion-mnist.path", stderr.ToString());
+            Assert.Contains("sudo apt-get install dataset-fashion-mnist", stderr.ToString());
+            Assert.False(Directory.Exists(results));
+        }
+        finally
+        {
+            Console.SetError(previous);
+            Directory.Delete(emptyFolder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_run_writes_metrics_config_and_summary_and_its_config_repeats_it_exactly()
     {
         var results = RepositoryFiles.NewTemporaryDirectory();

@@ -104,4 +104,19 @@ public class SimulationRunTests
         Assert.Equal(2, accuracies.Count(a => a.Length > 0));
         Assert.True(double.Parse(accuracies[^1], CultureInfo.InvariantCulture) > 0.8, $"accuracy {accuracies[^1]}");
     }
+
+    [Fact]
+    public void Five_rounds_of_softmax_on_two_thousand_Fashion_MNIST_images_beat_chance()
+    {
+        // Ten classes: chance is 0.1. Five averaged steps on 10 x 64 images already separate the easy classes.
+        var (csv, experiment) = Run(RepositoryFiles.Experiment("fashion-mnist-quick.conf"),
+            "fedactors.rounds=5", "fedactors.eval.every=1", "fedactors.task.fashion-mnist.train-samples=2000",
+            "fedactors.task.fashion-mnist.test-samples=1000");
+
+        // Softmax regression: 10 x 784 weights and 10 biases.
+        Assert.Equal((2000, 7850), (experiment.Workers[0].Data.Count, experiment.Model.ParameterCount));
+        var accuracy = Column(csv, "test_accuracy");
+        Assert.Equal(5, accuracy.Length);
+        Assert.True(accuracy[^1] > 0.3, $"test accuracy after 5 rounds {accuracy[^1]}");
+    }
 }

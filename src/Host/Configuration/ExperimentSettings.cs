@@ -12,6 +12,7 @@ public sealed record ExperimentSettings(
     int Workers,
     int Byzantine,
     TaskSettings Task,
+    PartitionSettings Partition,
     ModelSettings Model,
     TrainingSettings Training,
     AggregatorSettings Aggregator,
@@ -21,13 +22,32 @@ public sealed record ExperimentSettings(
     int CheckpointEvery = 0);
 
 /// <summary>The learning problem; one subtype per <c>fedactors.task.name</c>.</summary>
-public abstract record TaskSettings(string Name, int Dimension, int TrainSamples, int TestSamples);
+/// <param name="Classes">The number of classes of a classification task; 0 for regression.</param>
+/// <param name="TrainSamples">Training samples the run uses (a data file's limit resolved to a number).</param>
+public abstract record TaskSettings(string Name, int Dimension, int Classes, int TrainSamples, int TestSamples)
+{
+    public bool IsClassification => Classes > 0;
+}
 
 public sealed record LinearRegressionTask(int Dimension, int TrainSamples, int TestSamples, double NoiseStd, double ThetaScale)
-    : TaskSettings("linear-regression", Dimension, TrainSamples, TestSamples);
+    : TaskSettings("linear-regression", Dimension, 0, TrainSamples, TestSamples);
 
 public sealed record LogisticRegressionTask(int Dimension, int Classes, int TrainSamples, int TestSamples, double Separation)
-    : TaskSettings("logistic-regression", Dimension, TrainSamples, TestSamples);
+    : TaskSettings("logistic-regression", Dimension, Classes, TrainSamples, TestSamples);
+
+/// <summary>Fashion-MNIST from the files in <paramref name="Directory"/>: the first TrainSamples and TestSamples of each split.</summary>
+public sealed record FashionMnistTask(string Directory, int TrainSamples, int TestSamples)
+    : TaskSettings("fashion-mnist", FedActors.Learning.FashionMnist.FeatureCount, FedActors.Learning.FashionMnist.ClassCount,
+        TrainSamples, TestSamples);
+
+/// <summary>How the training samples are split among workers (<c>fedactors.data.partition</c>).</summary>
+/// <param name="Name">iid, dirichlet or label-shards.</param>
+/// <param name="DirichletAlpha">The concentration of dirichlet.</param>
+/// <param name="ShardsPerWorker">Shards per worker of label-shards.</param>
+public sealed record PartitionSettings(string Name, double DirichletAlpha, int ShardsPerWorker)
+{
+    public bool IsIid => Name == "iid";
+}
 
 /// <summary>The model trained on the task; <see cref="Name"/> is resolved (never "auto").</summary>
 /// <param name="Hidden">Hidden layer widths of the mlp.</param>

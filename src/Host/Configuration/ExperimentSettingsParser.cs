@@ -8,7 +8,9 @@ namespace FedActors.Host.Configuration;
 /// <summary>Reads and checks every fedactors.* key, including the checks that involve several keys, before any actor exists.</summary>
 public static class ExperimentSettingsParser
 {
-    public static IReadOnlyList<string> TaskNames { get; } = ["linear-regression", "logistic-regression"];
+    public static IReadOnlyList<string> TaskNames { get; } = ["linear-regression", "logistic-regression", "fashion-mnist"];
+
+    public static IReadOnlyList<string> PartitionNames { get; } = ["iid", "dirichlet", "label-shards"];
 
     /// <summary>Tags that derive the data and training seeds from seed.base, so the two never share a stream.</summary>
     private const ulong DataSeedTag = 0xDA7A;
@@ -32,14 +34,15 @@ public static class ExperimentSettingsParser
             throw new ConfigException("fedactors.workers.byzantine", $"{byzantine} Byzantine workers but fedactors.workers.count is only {workers}");
 
         var task = ParseTask(read, workers);
+        var partition = ParsePartition(read, task, workers);
         var model = ParseModel(read, task);
-        var training = ParseTraining(read, task, workers);
+        var training = ParseTraining(read, task, partition, workers);
         var aggregator = ParseAggregator(read, workers, byzantine);
         var roundDeadline = read.Duration("fedactors.round.deadline");
         var attack = ParseAttack(read, task, workers, byzantine, roundDeadline, trainingSeed);
 
         return new ExperimentSettings(
-            name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, model, training, aggregator, attack,
+            name, rounds, baseSeed, dataSeed, trainingSeed, workers, byzantine, task, partition, model, training, aggregator, attack,
             roundDeadline,
             read.Int("fedactors.eval.every", min: 0),
             read.Int("fedactors.checkpoint.every", min: 0));
@@ -48,7 +51,7 @@ public static class ExperimentSettingsParser
     private static ModelSettings ParseModel(SettingsReader read, TaskSettings task)
     {
         var name = read.OneOf("fedactors.model.name", ["auto", "linear", "softmax", "mlp"]);
-        var classification = task is LogisticRegressionTask;
+        var classification = task.IsClassification;
         if (name == "auto")
             name = classification ? "softmax" : "linear";
         if (classification == (name == "linear"))
@@ -70,6 +73,8 @@ public static class ExperimentSettingsParser
     {
         var name = read.OneOf("fedactors.task.name", TaskNames);
         var prefix = $"fedactors.task.{name}";
+        if (name == "fashion-mnist")
+            return ParseFashionMnist(read, prefix, workers);
         var dimension = read.Int($"{prefix}.dimension", min: 1);
         var trainSamples = read.Int($"{prefix}.train-samples", min: 1);
         if (trainSamples < workers)
@@ -86,11 +91,77 @@ public static class ExperimentSettingsParser
         };
     }
 
-    private static TrainingSettings ParseTraining(SettingsReader read, TaskSettings task, int workers)
+    /// <summary>
+    /// The data files are looked at here, headers only: a missing or malformed file stops the run before anything is
+    /// loaded, and "all" becomes the number of samples the files hold.
+    /// </summary>
+    private static FashionMnistTask ParseFashionMnist(SettingsReader read, string prefix, int workers)
+    {
+        var pathKey = $"{prefix}.path";
+        var directory = read.Text(pathKey);
+        var (trainAvailable, testAvailable) = DataFiles(pathKey, () => FashionMnist.Counts(directory));
+        var train = SampleLimit(read, $"{prefix}.train-samples", trainAvailable, "training");
+        if (train < workers)
+            throw new ConfigException($"{prefix}.train-samples", $"{train} samples cannot give each of {workers} workers at least one");
+        var test = SampleLimit(read, $"{prefix}.test-samples", testAvailable, "test");
+        return new FashionMnistTask(directory, train, test);
+    }
+
+    /// <summary>A number of leading samples to use, where "all" and 0 mean every sample the files hold.</summary>
+    private static int SampleLimit(SettingsReader read, string key, int available, string split)
+    {
+        var limit = read.IntOr(key, "all", min: 0);
+        if (limit is null or 0)
+            return available;
+        if (limit > available)
+            throw new ConfigException(key, $"asks for {limit} samples but the {split} files hold {available}");
+        return limit.Value;
+    }
+
+    /// <summary>Runs a read of a task's data files, reporting a missing or malformed file at the key of their folder.</summary>
+    internal static T DataFiles<T>(string key, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // FileNotFoundException's message from the loader already names the file and the install command.
+            throw new ConfigException(key, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Non-iid partitions split by class label, so they need a classification task. Dirichlet never leaves a worker
+    /// empty (the partitioner repairs it); label-shards needs a sample per shard.
+    /// </summary>
+    private static PartitionSettings ParsePartition(SettingsReader read, TaskSettings task, int workers)
+    {
+        const string prefix = "fedactors.data.partition";
+        var name = read.OneOf($"{prefix}.name", PartitionNames);
+        var settings = new PartitionSettings(name,
+            read.Double($"{prefix}.dirichlet.alpha", min: 0, minExclusive: true),
+            read.Int($"{prefix}.label-shards.per-worker", min: 1));
+        if (!settings.IsIid && !task.IsClassification)
+            throw new ConfigException($"{prefix}.name", $"{name} splits the data by class label and {task.Name} has no labels; use iid");
+        if (name == "label-shards" && (long)workers * settings.ShardsPerWorker > task.TrainSamples)
+        {
+            throw new ConfigException($"{prefix}.label-shards.per-worker",
+                $"{workers} workers x {settings.ShardsPerWorker} shards = {(long)workers * settings.ShardsPerWorker} shards, more than the {task.TrainSamples} training samples");
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// An iid split's smallest shard is known here, so a batch larger than it is refused. Non-iid shards are known only
+    /// once the data are split; there a worker whose shard is smaller than the batch uses its whole shard.
+    /// </summary>
+    private static TrainingSettings ParseTraining(SettingsReader read, TaskSettings task, PartitionSettings partition, int workers)
     {
         var batch = read.IntOr("fedactors.training.batch-size", "all", min: 1);
         var smallestShard = task.TrainSamples / workers;
-        if (batch > smallestShard)
+        if (partition.IsIid && batch > smallestShard)
             throw new ConfigException("fedactors.training.batch-size",
                 $"batch of {batch} is larger than the smallest worker shard ({smallestShard} samples = {task.TrainSamples} / {workers}); use a smaller batch or 'all'");
         return new TrainingSettings(
@@ -247,12 +318,12 @@ public static class ExperimentSettingsParser
             throw new ConfigException(e.ParamName is { Length: > 0 } parameter ? $"{key}.{Kebab(parameter)}" : key, e.Message);
         }
 
-        if (name is "label-flip" or "backdoor" && task is not LogisticRegressionTask)
+        if (name is "label-flip" or "backdoor" && !task.IsClassification)
             throw new ConfigException("fedactors.attack.name", $"{name} poisons labels and needs a classification task, not {task.Name}");
-        if (name == "backdoor" && task is LogisticRegressionTask classification && parameters.BackdoorTargetClass >= classification.Classes)
+        if (name == "backdoor" && task.IsClassification && parameters.BackdoorTargetClass >= task.Classes)
         {
             throw new ConfigException($"{key}.target-class",
-                $"class {parameters.BackdoorTargetClass} does not exist: the task has {classification.Classes} classes");
+                $"class {parameters.BackdoorTargetClass} does not exist: the task has {task.Classes} classes");
         }
         if (name is "alie" && parameters.AlieZ is null && byzantine > 0 && 2 * byzantine >= workers)
         {

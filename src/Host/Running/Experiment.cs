@@ -56,9 +56,9 @@ public sealed class Experiment
     public static Experiment Build(ExperimentSettings settings)
     {
         var (model, train, test, thetaStar) = BuildTask(settings.Task, settings.DataSeed);
-        if (settings.Model.Name == "mlp" && settings.Task is LogisticRegressionTask classification)
-            model = new MlpModel(classification.Dimension, settings.Model.Hidden, classification.Classes);
-        var shards = Partitioner.Iid(train.Count, settings.Workers, SeedMixer.Derive(settings.DataSeed, PartitionTag));
+        if (settings.Model.Name == "mlp" && settings.Task.IsClassification)
+            model = new MlpModel(settings.Task.Dimension, settings.Model.Hidden, settings.Task.Classes);
+        var shards = Partition(settings, train);
         var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, settings.Attack.Membership,
             round => RandomStreams.For(settings.TrainingSeed, RandomStreams.ByzantineIds, workerId: 0, round));
         var attack = settings.Attack;
@@ -80,7 +80,9 @@ public sealed class Experiment
                     behaviour = new ByzantineBehaviour.PoisonedData(poisoning.PoisonShard(train, shards[id],
                         RandomStreams.For(settings.TrainingSeed, RandomStreams.Attack, id, round: 0)));
             }
-            workers[id] = new WorkerSetup(id, model, train, shards[id], settings.Training.BatchSize, settings.TrainingSeed, behaviour, roster);
+            // Only a non-iid shard can be smaller than the batch (the parser refuses it for iid); such a worker uses its whole shard.
+            var batch = settings.Training.BatchSize is { } size && size >= shards[id].Length ? null : settings.Training.BatchSize;
+            workers[id] = new WorkerSetup(id, model, train, shards[id], batch, settings.TrainingSeed, behaviour, roster);
         }
         var initial = new float[model.ParameterCount];
         model.Initialize(initial, RandomStreams.For(settings.TrainingSeed, RandomStreams.ModelInit, workerId: 0, round: 0));
@@ -99,8 +101,48 @@ public sealed class Experiment
         {
             LinearRegressionTask t => LinearRegression(t, dataSeed),
             LogisticRegressionTask t => Logistic(t, dataSeed),
+            FashionMnistTask t => LoadFashionMnist(t),
             _ => throw new ArgumentOutOfRangeException(nameof(task), task.Name, "unknown task"),
         };
+
+    /// <summary>
+    /// The same split for the same seed.data, whatever the training seed; iid keeps the stream it always had, so runs
+    /// from before the partition setting existed repeat exactly.
+    /// </summary>
+    private static int[][] Partition(ExperimentSettings settings, Dataset train)
+    {
+        var seed = SeedMixer.Derive(settings.DataSeed, PartitionTag);
+        var partition = settings.Partition;
+        const string prefix = "fedactors.data.partition";
+        try
+        {
+            return partition.Name switch
+            {
+                "dirichlet" => Partitioner.Dirichlet(train.Labels(), train.ClassCount, settings.Workers, partition.DirichletAlpha, seed),
+                "label-shards" => Partitioner.LabelShards(train.Labels(), settings.Workers, partition.ShardsPerWorker, seed),
+                _ => Partitioner.Iid(train.Count, settings.Workers, seed),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            var key = partition.Name switch
+            {
+                "dirichlet" => $"{prefix}.dirichlet.alpha",
+                "label-shards" => $"{prefix}.label-shards.per-worker",
+                _ => $"{prefix}.name",
+            };
+            // ArgumentException appends "(Parameter 'workers')", which means nothing to someone editing a config file.
+            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            throw new ConfigException(key, $"{problem} (workers.count = {settings.Workers}, {train.Count} training samples)");
+        }
+    }
+
+    private static (IModel, Dataset, Dataset?, float[]?) LoadFashionMnist(FashionMnistTask t)
+    {
+        var data = ExperimentSettingsParser.DataFiles("fedactors.task.fashion-mnist.path",
+            () => FashionMnist.Load(t.Directory, t.TrainSamples, t.TestSamples));
+        return (new SoftmaxRegressionModel(data.Train.FeatureCount, data.Train.ClassCount), data.Train, data.Test, null);
+    }
 
     private static (IModel, Dataset, Dataset?, float[]?) LinearRegression(LinearRegressionTask t, ulong dataSeed)
     {
