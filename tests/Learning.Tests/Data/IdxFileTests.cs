@@ -173,6 +173,21 @@ public sealed class IdxFileTests : IDisposable
     }
 
     [Fact]
+    public void A_gzip_file_cut_short_reads_as_truncated_data()
+    {
+        // 100 000 random bytes barely compress, so cutting the .gz file in half cuts the data after about 50 000.
+        byte[] values = new byte[100_000];
+        new DeterministicRandom(1).NextBytes(values);
+        var path = Write("whole.gz", [0x00, 0x00, 0x08, 0x01, 0x00, 0x01, 0x86, 0xA0, .. values], gzip: true);
+        byte[] compressed = File.ReadAllBytes(path);
+
+        var error = Malformed("cut.gz", compressed[..(compressed.Length / 2)]);
+
+        Assert.Contains("is truncated: its header declares 100000", error.Message);
+        Assert.Equal(values[..1000], IdxFile.Read(Path.Combine(_folder, "cut.gz"), maxItems: 1000).Values);
+    }
+
+    [Fact]
     public void A_damaged_gzip_stream_is_refused_naming_the_file()
     {
         var path = Write("whole.gz", Small, gzip: true);
