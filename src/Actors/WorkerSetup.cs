@@ -51,6 +51,7 @@ public static class RandomStreams
     public const ulong ByzantineIds = 4;
     public const ulong Aggregation = 5;
     public const ulong Coalition = 6;
+    public const ulong Perturbation = 7;
 
     public static DeterministicRandom For(ulong trainingSeed, ulong stream, int workerId, int round) =>
         DeterministicRandom.ForStream(trainingSeed, stream, (ulong)workerId, (ulong)round);

@@ -36,6 +36,9 @@ public sealed record LogisticRegressionTask(int Dimension, int Classes, int Trai
     : TaskSettings("logistic-regression", Dimension, Classes, TrainSamples, TestSamples);
 
 /// <summary>Fashion-MNIST from the files in <paramref name="Directory"/>: the first TrainSamples and TestSamples of each split.</summary>
+public sealed record StrictSaddleTask(int Dimension, int TrainSamples, double NoiseStd)
+    : TaskSettings("strict-saddle", Dimension, 0, TrainSamples, 0);
+
 public sealed record FashionMnistTask(string Directory, int TrainSamples, int TestSamples)
     : TaskSettings("fashion-mnist", FedActors.Learning.FashionMnist.FeatureCount, FedActors.Learning.FashionMnist.ClassCount,
         TrainSamples, TestSamples);
@@ -59,7 +62,21 @@ public sealed record ModelSettings(string Name, IReadOnlyList<int> Hidden)
 }
 
 /// <param name="BatchSize">Mini-batch size, or null for each worker's whole shard.</param>
-public sealed record TrainingSettings(int? BatchSize, double LearningRate, double Momentum, double WeightDecay);
+public sealed record TrainingSettings(int? BatchSize, double LearningRate, double Momentum, double WeightDecay)
+{
+    /// <summary>constant | step-decay | cosine.</summary>
+    public string Schedule { get; init; } = "constant";
+    public double StepDecayFactor { get; init; } = 0.99;
+    public double CosineMinimum { get; init; }
+    /// <summary>Radius of the projection ball around the initial parameters; null for none.</summary>
+    public double? ProjectionRadius { get; init; }
+    /// <summary>sgd | byzantine-pgd.</summary>
+    public string Optimizer { get; init; } = "sgd";
+    public PgdSettings Pgd { get; init; } = new(0.05, 0.1, 0.5, 3, 30);
+}
+
+/// <summary>ByzantinePGD's constants (see reference.conf, fedactors.training.byzantine-pgd).</summary>
+public sealed record PgdSettings(double Epsilon, double PerturbationRadius, double EscapeRadius, int Attempts, int AttemptSteps);
 
 /// <param name="F">The number of Byzantine rows the rule is told to tolerate (workers.byzantine unless set).</param>
 /// <param name="Pre">Pre-aggregation steps, applied in order before the rule.</param>

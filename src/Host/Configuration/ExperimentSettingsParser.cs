@@ -8,7 +8,7 @@ namespace FedActors.Host.Configuration;
 /// <summary>Reads and checks every fedactors.* key, including the checks that involve several keys, before any actor exists.</summary>
 public static class ExperimentSettingsParser
 {
-    public static IReadOnlyList<string> TaskNames { get; } = ["linear-regression", "logistic-regression", "fashion-mnist"];
+    public static IReadOnlyList<string> TaskNames { get; } = ["linear-regression", "logistic-regression", "fashion-mnist", "strict-saddle"];
 
     public static IReadOnlyList<string> PartitionNames { get; } = ["iid", "dirichlet", "label-shards"];
 
@@ -52,6 +52,13 @@ public static class ExperimentSettingsParser
     {
         var name = read.OneOf("fedactors.model.name", ["auto", "linear", "softmax", "mlp"]);
         var classification = task.IsClassification;
+        if (task is StrictSaddleTask)
+        {
+            // The task is its own objective: there is no model to choose.
+            if (name != "auto")
+                throw new ConfigException("fedactors.model.name", $"strict-saddle defines its own objective; leave the model at auto, not {name}");
+            return new ModelSettings("strict-saddle", []);
+        }
         if (name == "auto")
             name = classification ? "softmax" : "linear";
         if (classification == (name == "linear"))
@@ -79,6 +86,8 @@ public static class ExperimentSettingsParser
         var trainSamples = read.Int($"{prefix}.train-samples", min: 1);
         if (trainSamples < workers)
             throw new ConfigException($"{prefix}.train-samples", $"{trainSamples} samples cannot give each of {workers} workers at least one");
+        if (name == "strict-saddle")
+            return new StrictSaddleTask(dimension, trainSamples, read.Double($"{prefix}.noise-std", min: 0));
         var testSamples = read.Int($"{prefix}.test-samples", min: 0);
         return name switch
         {
@@ -164,11 +173,25 @@ public static class ExperimentSettingsParser
         if (partition.IsIid && batch > smallestShard)
             throw new ConfigException("fedactors.training.batch-size",
                 $"batch of {batch} is larger than the smallest worker shard ({smallestShard} samples = {task.TrainSamples} / {workers}); use a smaller batch or 'all'");
+        const string t = "fedactors.training";
         return new TrainingSettings(
             batch,
-            read.Double("fedactors.training.learning-rate", min: 0, minExclusive: true),
-            read.Double("fedactors.training.momentum", min: 0, max: 1, maxExclusive: true),
-            read.Double("fedactors.training.weight-decay", min: 0));
+            read.Double($"{t}.learning-rate", min: 0, minExclusive: true),
+            read.Double($"{t}.momentum", min: 0, max: 1, maxExclusive: true),
+            read.Double($"{t}.weight-decay", min: 0))
+        {
+            Schedule = read.OneOf($"{t}.schedule", ["constant", "step-decay", "cosine"]),
+            StepDecayFactor = read.Double($"{t}.step-decay.factor", min: 0, max: 1, minExclusive: true),
+            CosineMinimum = read.Double($"{t}.cosine.minimum", min: 0),
+            ProjectionRadius = read.Text($"{t}.projection-radius") == "off" ? null : read.Double($"{t}.projection-radius", min: 0, minExclusive: true),
+            Optimizer = read.OneOf($"{t}.optimizer", ["sgd", "byzantine-pgd"]),
+            Pgd = new PgdSettings(
+                read.Double($"{t}.byzantine-pgd.epsilon", min: 0, minExclusive: true),
+                read.Double($"{t}.byzantine-pgd.perturbation-radius", min: 0, minExclusive: true),
+                read.Double($"{t}.byzantine-pgd.escape-radius", min: 0, minExclusive: true),
+                read.Int($"{t}.byzantine-pgd.attempts", min: 0),
+                read.Int($"{t}.byzantine-pgd.attempt-steps", min: 1)),
+        };
     }
 
     private static AggregatorSettings ParseAggregator(SettingsReader read, int workers, int byzantine)

@@ -86,8 +86,7 @@ public sealed class Experiment
         }
         var initial = new float[model.ParameterCount];
         model.Initialize(initial, RandomStreams.For(settings.TrainingSeed, RandomStreams.ModelInit, workerId: 0, round: 0));
-        var optimizer = new SgdOptimizer(model.ParameterCount, settings.Training.LearningRate, settings.Training.Momentum,
-            settings.Training.WeightDecay);
+        var optimizer = BuildOptimizer(settings, model.ParameterCount, initial);
         var server = new ModelServer(model, initial, optimizer, thetaStar, test);
         var pipeline = ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers);
         return new Experiment(settings, model, server, pipeline, workers, roster, coalition);
@@ -96,12 +95,35 @@ public sealed class Experiment
     /// <summary>Separates the partition's stream from data generation's, both rooted at seed.data.</summary>
     private const ulong PartitionTag = 0x5A4D;
 
+    private static IOptimizer BuildOptimizer(ExperimentSettings settings, int parameters, float[] initial)
+    {
+        var training = settings.Training;
+        if (training.Optimizer == "byzantine-pgd")
+        {
+            var pgd = training.Pgd;
+            return new ByzantinePgdOptimizer(training.LearningRate, pgd.Epsilon, pgd.PerturbationRadius, pgd.EscapeRadius,
+                pgd.Attempts, pgd.AttemptSteps, RandomStreams.For(settings.TrainingSeed, RandomStreams.Perturbation, workerId: 0, round: 0));
+        }
+        // An epoch is one pass of all workers over the training set; a whole-shard batch makes every round an epoch.
+        var samplesPerRound = (long)settings.Workers * (training.BatchSize ?? Math.Max(settings.Task.TrainSamples / settings.Workers, 1));
+        LearningRateSchedule schedule = training.Schedule switch
+        {
+            "step-decay" => new LearningRateSchedule.StepDecay(training.LearningRate, training.StepDecayFactor,
+                Math.Max(settings.Task.TrainSamples / samplesPerRound, 1)),
+            "cosine" => new LearningRateSchedule.Cosine(training.LearningRate, settings.Rounds, training.CosineMinimum),
+            _ => new LearningRateSchedule.Constant(training.LearningRate),
+        };
+        return new SgdOptimizer(parameters, training.LearningRate, training.Momentum, training.WeightDecay, schedule,
+            training.ProjectionRadius is null ? [] : initial, training.ProjectionRadius ?? 0);
+    }
+
     private static (IModel Model, Dataset Train, Dataset? Test, float[]? ThetaStar) BuildTask(TaskSettings task, ulong dataSeed) =>
         task switch
         {
             LinearRegressionTask t => LinearRegression(t, dataSeed),
             LogisticRegressionTask t => Logistic(t, dataSeed),
             FashionMnistTask t => LoadFashionMnist(t),
+            StrictSaddleTask t => (new StrictSaddleModel(t.Dimension), StrictSaddleModel.Noise(t.Dimension, t.TrainSamples, t.NoiseStd, dataSeed), null, null),
             _ => throw new ArgumentOutOfRangeException(nameof(task), task.Name, "unknown task"),
         };
 
