@@ -101,13 +101,16 @@ public static class ResultPlots
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var index = 0;
+        // ScottPlot shows a legend as soon as one line has a label; a lone line needs none.
+        var labelled = series.Count(s => s.Points.Count > 0) > 1;
         foreach (var (label, points, bold) in series)
         {
             var color = bold ? Colors.Black : palette.GetColor(index++);
             if (points.Count == 0)
                 continue;
             var line = plot.Add.Scatter(points.Select(p => p.Round).ToArray(), points.Select(p => p.Value).ToArray());
-            line.LegendText = label;
+            if (labelled)
+                line.LegendText = label;
             line.Color = bold ? color : color.WithAlpha(0.6);
             line.LineWidth = bold ? 3 : 1;
             line.MarkerSize = points.Count == 1 ? 6 : 0;
@@ -117,8 +120,9 @@ public static class ResultPlots
         plot.Title(title);
         plot.XLabel("round");
         plot.YLabel(yLabel);
-        if (series.Count(s => s.Points.Count > 0) > 1)
-            plot.ShowLegend(Alignment.LowerRight);
+        // Accuracy rises and errors fall: keep the legend off the end of the curves.
+        if (labelled)
+            plot.ShowLegend(yLabel == SweepTable.TestAccuracy ? Alignment.LowerRight : Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
         return path;
     }
