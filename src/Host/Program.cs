@@ -1,8 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
+using FedActors.Actors;
 using FedActors.Host.Configuration;
+using FedActors.Host.Plotting;
 using FedActors.Host.Running;
-using Serilog;
+using FedActors.Host.Sweeps;
+using Serilog.Events;
 
 namespace FedActors.Host;
 
@@ -35,6 +37,8 @@ public static class Program
         var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors")
         {
             run,
+            SweepCommand.Create(args),
+            PlotCommand.Create(),
             AggregateCommand.Create(),
         };
         var parsed = root.Parse(args);
@@ -44,7 +48,7 @@ public static class Program
         return parsed.Errors.Count > 0 ? ExitInvalidInput : exit;
     }
 
-    private static string QuoteArgument(string argument) =>
+    internal static string QuoteArgument(string argument) =>
         argument.Length > 0 && argument.All(c => !char.IsWhiteSpace(c) && c is not ('"' or '\'' or '$' or '`' or '\\'))
             ? argument
             : "'" + argument.Replace("'", "'\\''") + "'";
@@ -71,41 +75,17 @@ public static class RunCommand
         }
 
         var resultsDirectory = outputDirectory ?? Path.Combine("results", settings.Name);
-        Directory.CreateDirectory(resultsDirectory);
-        Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .WriteTo.Console(
-                standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(Path.Combine(resultsDirectory, "run.log"),
-                outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext} {Message:lj}{NewLine}{Exception}")
-            .CreateLogger();
-        try
+        Action<RoundMetrics> onRound;
+        ProgressBar? bar = null;
+        if (Console.IsOutputRedirected)
+            onRound = new ProgressLine(settings.Rounds, Console.Out).Report;
+        else
         {
-            File.WriteAllText(Path.Combine(resultsDirectory, "config.conf"), ResultsWriter.ResolvedConfig(merged, settings));
-            Log.Information("Running {Name}: {Workers} workers ({Byzantine} Byzantine, attack {Attack}), rule {Rule} with f = {F}, {Rounds} rounds -> {Results}",
-                settings.Name, settings.Workers, settings.Byzantine, settings.Attack.Name, settings.Aggregator.Rule,
-                settings.Aggregator.F, settings.Rounds, Path.GetFullPath(resultsDirectory));
-
-            var clock = Stopwatch.StartNew();
-            var progress = new ProgressLine(settings.Rounds, Console.Out);
-            var outcome = SimulationRunner.RunAsync(experiment, merged.WithFallback(ExperimentConfig.AkkaDefaults),
-                resultsDirectory, progress.Report).GetAwaiter().GetResult();
-            clock.Stop();
-
-            ResultsWriter.WriteSummary(Path.Combine(resultsDirectory, "summary.json"), settings, experiment.ByzantineIds, outcome,
-                clock.Elapsed.TotalSeconds, command);
-            if (!outcome.Succeeded)
-            {
-                Log.Error("Run failed in round {Round}: {Reason}", outcome.Failed!.Round, outcome.Failed.Reason);
-                return Program.ExitRunFailed;
-            }
-            Log.Information("Done in {Seconds:F1} s; results in {Results}", clock.Elapsed.TotalSeconds, Path.GetFullPath(resultsDirectory));
-            return Program.ExitOk;
+            bar = new ProgressBar(Console.Out, settings.Rounds);
+            onRound = m => bar.Report(m.Round);
         }
-        finally
-        {
-            Log.CloseAndFlush();
-        }
+        var result = FolderRun.Execute(merged, settings, experiment, resultsDirectory, command, onRound, LogEventLevel.Verbose,
+            () => bar?.Finish());
+        return result.Outcome.Succeeded ? Program.ExitOk : Program.ExitRunFailed;
     }
 }

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using FedActors.Actors;
+using FedActors.Host.Configuration;
+using FedActors.Host.Plotting;
+using FedActors.Host.Running;
+using Serilog.Events;
+
+namespace FedActors.Host.Sweeps;
+
+/// <summary>
+/// The sweep command: rules x attacks x Byzantine fractions x seeds over one experiment. Every cell is validated before
+/// the first runs; the cells then run one after another in this process, each into runs/RULE/ATTACK/byz-F/seed-S/ as
+/// <c>fedactors run --out</c> would write it; then table.csv, table.md and the plots are made from those files.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create(string[] args)
+    {
+        var sweepFile = new Argument<FileInfo>("sweep") { Description = "Sweep file (HOCON), e.g. hocon/experiments/sweep-example.conf" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Sweep folder (default: results/<sweep file name>)" };
+        var command = new Command("sweep", "Run an experiment over a grid of rules x attacks x Byzantine fractions x seeds; write table.csv, table.md and plots")
+        {
+            sweepFile, output,
+        };
+        command.SetAction(parsed => Execute(
+            parsed.GetValue(sweepFile)!.FullName,
+            parsed.GetValue(output)?.FullName,
+            Console.Out,
+            Console.Error,
+            interactive: !Console.IsOutputRedirected,
+            "fedactors " + string.Join(' ', args.Select(Program.QuoteArgument))));
+        return command;
+    }
+
+    /// <param name="interactive">Draw a progress bar on <paramref name="output"/> instead of one line per finished cell.</param>
+    /// <returns><see cref="Program.ExitOk"/>; <see cref="Program.ExitRunFailed"/> when a run failed (the table records it);
+    /// <see cref="Program.ExitInvalidInput"/> when the sweep file or a cell is invalid, before anything runs.</returns>
+    public static int Execute(string sweepPath, string? outputDirectory, TextWriter output, TextWriter error, bool interactive, string command)
+    {
+        SweepPlan plan;
+        try
+        {
+            plan = SweepPlan.Create(SweepDefinition.Load(sweepPath));
+        }
+        catch (ConfigException e)
+        {
+            error.WriteLine($"fedactors sweep: invalid sweep: {e.Message}");
+            return Program.ExitInvalidInput;
+        }
+
+        var directory = Path.GetFullPath(outputDirectory ?? Path.Combine("results", Path.GetFileNameWithoutExtension(sweepPath)));
+        Directory.CreateDirectory(directory);
+        File.Copy(sweepPath, Path.Combine(directory, "sweep.conf"), overwrite: true);
+
+        var cells = plan.Cells;
+        var bar = interactive ? new ProgressBar(output, cells.Sum(cell => cell.Settings.Rounds)) : null;
+        var failed = 0;
+        for (var k = 0; k < cells.Count; k++)
+        {
+            var cell = cells[k];
+            var runDirectory = Path.Combine(directory, SweepLayout.Runs, cell.Label);
+            bar?.StartCell(k + 1, cells.Count, cell.Label, cell.Settings.Rounds);
+            RoundMetrics? last = null;
+            string status;
+            try
+            {
+                var experiment = Experiment.Build(cell.Settings);
+                var result = FolderRun.Execute(cell.Merged, cell.Settings, experiment, runDirectory, RunCommandOf(plan, cell, runDirectory),
+                    m =>
+                    {
+                        last = m;
+                        bar?.Report(m.Round);
+                    },
+                    LogEventLevel.Warning);
+                status = result.Outcome.Succeeded
+                    ? string.Create(CultureInfo.InvariantCulture, $"completed in {result.WallSeconds:F1} s")
+                    : $"failed in round {result.Outcome.Failed!.Round}: {result.Outcome.Failed.Reason}";
+                if (!result.Outcome.Succeeded)
+                    failed++;
+            }
+            catch (ConfigException e)
+            {
+                // Settings passed validation up front; what Build refuses is the run's failure, not the sweep's.
+                failed++;
+                status = $"failed: {e.Message}";
+            }
+            if (bar is null)
+                output.WriteLine($"cell {k + 1}/{cells.Count} {cell.Label}: {FinalText(last)}, {status}");
+        }
+        bar?.Finish();
+
+        var rows = SweepTable.Compute(plan, directory);
+        File.WriteAllText(Path.Combine(directory, SweepLayout.TableCsv), SweepTable.ToCsv(rows));
+        var markdown = SweepTable.ToMarkdown(rows, $"Sweep {Path.GetFileName(sweepPath)} over {Path.GetFileName(plan.Definition.ExperimentPath)}");
+        File.WriteAllText(Path.Combine(directory, SweepLayout.TableMarkdown), markdown);
+        ResultPlots.DrawSweep(directory);
+        if (!ResultPlots.FontsAvailable)
+            error.WriteLine($"fedactors sweep: {ResultPlots.NoFontsWarning}");
+
+        output.WriteLine();
+        output.Write(markdown);
+        output.WriteLine();
+        output.WriteLine($"wrote {Path.Combine(directory, SweepLayout.TableCsv)}, {SweepLayout.TableMarkdown} and {SweepLayout.Plots}/ ({command})");
+        if (failed > 0)
+        {
+            error.WriteLine($"fedactors sweep: {failed} of {cells.Count} runs failed; see their run.log");
+            return Program.ExitRunFailed;
+        }
+        return Program.ExitOk;
+    }
+
+    private static string FinalText(RoundMetrics? last)
+    {
+        if (last is null)
+            return "no round finished";
+        if (!double.IsFinite(last.TrainLoss))
+            return "train_loss not finite (diverged)";
+        if (last.TestAccuracy is { } accuracy)
+            return string.Create(CultureInfo.InvariantCulture, $"test_accuracy {accuracy:P2}");
+        if (last.ParamError is { } error)
+            return string.Create(CultureInfo.InvariantCulture, $"param_error {error:G5}");
+        return string.Create(CultureInfo.InvariantCulture, $"train_loss {last.TrainLoss:G5}");
+    }
+
+    /// <summary>The run command that repeats this cell on its own, written to its summary.json.</summary>
+    private static string RunCommandOf(SweepPlan plan, SweepCell cell, string runDirectory) =>
+        string.Join(' ', new[] { "fedactors", "run", plan.Definition.ExperimentPath, "--out", runDirectory }
+            .Concat(cell.Overrides.SelectMany(set => new[] { "--set", set }))
+            .Select(Program.QuoteArgument));
+}
