@@ -19,7 +19,15 @@ public static class Program
     /// <summary>Parses and runs one command line; <paramref name="configuration"/> redirects the commands' output (tests).</summary>
     public static int Run(string[] args, InvocationConfiguration? configuration = null)
     {
-        var experiment = new Argument<FileInfo>("experiment") { Description = "Experiment file (HOCON), e.g. hocon/experiments/quickstart.conf" };
+        var experiment = new Argument<FileInfo?>("experiment")
+        {
+            Description = "Experiment file (HOCON), e.g. hocon/experiments/quickstart.conf",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var resume = new Option<DirectoryInfo?>("--resume")
+        {
+            Description = "Continue the stopped run in this results folder from its checkpoint.bin (no experiment, --out or --set)",
+        };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Results folder (default: results/<fedactors.name>)" };
         var overrides = new Option<string[]>("--set")
         {
@@ -27,12 +35,29 @@ public static class Program
             Arity = ArgumentArity.ZeroOrMore,
         };
 
-        var run = new Command("run", "Run one experiment and write metrics.csv, config.conf and summary.json") { experiment, output, overrides };
-        run.SetAction(parsed => RunCommand.Execute(
-            parsed.GetValue(experiment)!.FullName,
-            parsed.GetValue(output)?.FullName,
-            parsed.GetValue(overrides) ?? [],
-            "fedactors " + string.Join(' ', args.Select(QuoteArgument))));
+        var run = new Command("run", "Run one experiment and write metrics.csv, config.conf and summary.json")
+        {
+            experiment, output, overrides, resume,
+        };
+        run.SetAction(parsed =>
+        {
+            var command = "fedactors " + string.Join(' ', args.Select(QuoteArgument));
+            if (parsed.GetValue(resume) is { } stopped)
+            {
+                if (parsed.GetValue(experiment) is not null || parsed.GetValue(output) is not null || (parsed.GetValue(overrides) ?? []).Length > 0)
+                {
+                    Console.Error.WriteLine("fedactors: --resume continues a run exactly as it was configured: give no experiment, --out or --set");
+                    return ExitInvalidInput;
+                }
+                return RunCommand.Resume(stopped.FullName, command);
+            }
+            if (parsed.GetValue(experiment) is not { } file)
+            {
+                Console.Error.WriteLine("fedactors: run needs an experiment file (or --resume RESULTS_DIR)");
+                return ExitInvalidInput;
+            }
+            return RunCommand.Execute(file.FullName, parsed.GetValue(output)?.FullName, parsed.GetValue(overrides) ?? [], command);
+        });
 
         var root = new RootCommand("FedActors: federated learning under Byzantine attack, simulated with Akka.NET actors")
         {
@@ -57,7 +82,30 @@ public static class Program
 /// <summary>The run command: validate everything, then start the actor system, then write the results folder.</summary>
 public static class RunCommand
 {
-    public static int Execute(string experimentPath, string? outputDirectory, IReadOnlyList<string> overrides, string command)
+    /// <summary>Continues a stopped run from the checkpoint in its folder, with the configuration it wrote there.</summary>
+    public static int Resume(string resultsDirectory, string command)
+    {
+        Actors.Checkpoints.RunCheckpoint checkpoint;
+        try
+        {
+            checkpoint = Actors.Checkpoints.RunCheckpoint.Read(resultsDirectory);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"fedactors: cannot resume: {e.Message}");
+            return Program.ExitInvalidInput;
+        }
+        var config = Path.Combine(resultsDirectory, "config.conf");
+        if (!File.Exists(config))
+        {
+            Console.Error.WriteLine($"fedactors: cannot resume: {config} is missing");
+            return Program.ExitInvalidInput;
+        }
+        return Execute(config, resultsDirectory, [], command, checkpoint);
+    }
+
+    public static int Execute(string experimentPath, string? outputDirectory, IReadOnlyList<string> overrides, string command,
+        Actors.Checkpoints.RunCheckpoint? resumeFrom = null)
     {
         Akka.Configuration.Config merged;
         ExperimentSettings settings;
@@ -84,8 +132,13 @@ public static class RunCommand
             bar = new ProgressBar(Console.Out, settings.Rounds);
             onRound = m => bar.Report(m.Round);
         }
+        if (resumeFrom is not null && resumeFrom.Round >= settings.Rounds)
+        {
+            Console.Error.WriteLine($"fedactors: cannot resume: the checkpoint is at round {resumeFrom.Round} of {settings.Rounds}; the run had finished");
+            return Program.ExitInvalidInput;
+        }
         var result = FolderRun.Execute(merged, settings, experiment, resultsDirectory, command, onRound, LogEventLevel.Verbose,
-            () => bar?.Finish());
+            () => bar?.Finish(), resumeFrom);
         return result.Outcome.Succeeded ? Program.ExitOk : Program.ExitRunFailed;
     }
 }

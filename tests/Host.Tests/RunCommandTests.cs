@@ -57,6 +57,29 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void Resume_refuses_a_folder_without_a_checkpoint_and_an_experiment_given_with_it()
+    {
+        var folder = RepositoryFiles.NewTemporaryDirectory();
+        var stderr = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            Assert.Equal(Program.ExitInvalidInput, Program.Run(["run", "--resume", folder]));
+            Assert.Contains("checkpoint.bin", stderr.ToString());
+
+            Assert.Equal(Program.ExitInvalidInput,
+                Program.Run(["run", RepositoryFiles.Experiment("quickstart.conf"), "--resume", folder]));
+            Assert.Contains("--resume continues a run exactly as it was configured", stderr.ToString());
+        }
+        finally
+        {
+            Console.SetError(previous);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_run_writes_metrics_config_and_summary_and_its_config_repeats_it_exactly()
     {
         var results = RepositoryFiles.NewTemporaryDirectory();

@@ -20,7 +20,8 @@ public static class FolderRun
     /// <param name="consoleLevel">The lowest level logged to standard error; everything from Information goes to run.log.</param>
     /// <param name="onRunEnded">Called when the last round is done, before the closing log line (the progress bar ends its line).</param>
     public static FolderRunResult Execute(Config merged, ExperimentSettings settings, Experiment experiment, string resultsDirectory,
-        string command, Action<RoundMetrics> onRound, LogEventLevel consoleLevel, Action? onRunEnded = null)
+        string command, Action<RoundMetrics> onRound, LogEventLevel consoleLevel, Action? onRunEnded = null,
+        Actors.Checkpoints.RunCheckpoint? resumeFrom = null)
     {
         Directory.CreateDirectory(resultsDirectory);
         Log.Logger = new LoggerConfiguration()
@@ -39,9 +40,11 @@ public static class FolderRun
                 settings.Name, settings.Workers, settings.Byzantine, settings.Attack.Name, settings.Aggregator.Rule,
                 settings.Aggregator.F, settings.Rounds, Path.GetFullPath(resultsDirectory));
 
+            if (resumeFrom is not null)
+                Log.Information("Resuming after round {Round} from {Checkpoint}", resumeFrom.Round, Actors.Checkpoints.RunCheckpoint.FileName);
             var clock = Stopwatch.StartNew();
             var outcome = SimulationRunner.RunAsync(experiment, merged.WithFallback(ExperimentConfig.AkkaDefaults),
-                resultsDirectory, onRound).GetAwaiter().GetResult();
+                resultsDirectory, onRound, resumeFrom: resumeFrom).GetAwaiter().GetResult();
             clock.Stop();
             onRunEnded?.Invoke();
 
