@@ -120,4 +120,15 @@ public class SimulationRunTests
         Assert.Equal(5, accuracy.Length);
         Assert.True(accuracy[^1] > 0.3, $"test accuracy after 5 rounds {accuracy[^1]}");
     }
+
+    [Fact]
+    public void At_an_exact_saddle_robust_gradient_descent_stays_and_byzantine_pgd_escapes_to_a_minimum()
+    {
+        var descent = Column(Run(RepositoryFiles.Experiment("saddle-pgd.conf"), "fedactors.rounds=150").Csv, "train_loss");
+        var perturbed = Column(Run(RepositoryFiles.Experiment("saddle-pgd.conf"), "fedactors.rounds=150",
+            "fedactors.training.optimizer=byzantine-pgd").Csv, "train_loss");
+
+        Assert.All(descent, loss => Assert.Equal(0.0, loss));
+        Assert.InRange(perturbed[^1], -0.2501, -0.24);
+    }
 }
