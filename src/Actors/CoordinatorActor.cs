@@ -72,9 +72,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     public static Props Props(CoordinatorSetup setup) => Akka.Actor.Props.Create(() => new CoordinatorActor(setup));
 
     /// <summary>A worker that throws is restarted by its parent and keeps its actor; only a stopped worker (its node
-    /// left the cluster, or its parent stopped) terminates, and no later round should wait for it.</summary>
+    /// left the cluster) terminates, and no later round should wait for it.</summary>
     protected override void PreStart()
     {
+        if (!_setup.WatchWorkers)
+            return;
         foreach (var worker in _workerIdBySender.Keys)
             Context.Watch(worker);
     }
@@ -128,24 +130,31 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Become(Finished);
         });
         Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
-        ReceiveWorkerTerminated(collecting: false);
+        ReceiveWorkerTerminated(collecting: false, runEnded: true);
         ReceiveAny(message => _log.Warning("Unexpected {0} while flushing metrics", message.GetType().Name));
     }
 
     private void Finished()
     {
         Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
-        ReceiveWorkerTerminated(collecting: false);
+        ReceiveWorkerTerminated(collecting: false, runEnded: true);
         ReceiveAny(message => _log.Warning("Unexpected {0} after the run ended", message.GetType().Name));
     }
 
-    private void ReceiveWorkerTerminated(bool collecting) =>
+    /// <param name="collecting">Collection is open, so a worker not yet heard from stops being waited for.</param>
+    private void ReceiveWorkerTerminated(bool collecting, bool runEnded = false) =>
         Receive<Terminated>(terminated =>
         {
             if (!_workerIdBySender.TryGetValue(terminated.ActorRef, out var id) || _gone[id])
                 return;
+            // The node shutting down stops workers (or their proxies) too; rounds closed for that would be rows of a run
+            // that was interrupted, not of workers that left.
+            if (CoordinatedShutdown.Get(Context.System).ShutdownReason is not null)
+                return;
             _gone[id] = true;
-            _log.Warning("Round {0}: worker {1} stopped; it counts as missing from now on", _round, id);
+            // Workers stop as a matter of course once the run is over (their nodes leave); that is no news.
+            if (!runEnded)
+                _log.Warning("Round {0}: worker {1} stopped; it counts as missing from now on", _round, id);
             // Only an open collection waits on workers; the next round starts with the gone ones settled.
             if (collecting && !_heardFrom[id])
                 Settle();

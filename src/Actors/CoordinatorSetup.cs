@@ -19,6 +19,8 @@ namespace FedActors.Actors;
 /// <param name="TapHonestReports">Omniscient adversary: every accepted honest report is copied to the coalition.</param>
 /// <param name="RoundRecipients">Who is told each <see cref="RoundStarted"/>: null for every worker (one process); on a
 /// cluster, one actor per workers node, which hands the snapshot to its workers, so it crosses the network once per node.</param>
+/// <param name="WatchWorkers">A worker actor that terminates is gone for good and no round waits for it (a cluster: its
+/// node left). Off in one process, where workers are restarted, never stopped, except when the whole system shuts down.</param>
 public sealed record CoordinatorSetup(
     int Rounds,
     IReadOnlyList<IActorRef> Workers,
@@ -36,7 +38,8 @@ public sealed record CoordinatorSetup(
     int CheckpointEvery = 0,
     IAggregationRule? Rule = null,
     int FirstRound = 1,
-    IReadOnlyList<IActorRef>? RoundRecipients = null)
+    IReadOnlyList<IActorRef>? RoundRecipients = null,
+    bool WatchWorkers = false)
 {
     public void Validate()
     {

@@ -36,6 +36,7 @@ public static class Program
         {
             run,
             AggregateCommand.Create(),
+            Cluster.NodeCommand.Create(),
         };
         var parsed = root.Parse(args);
         var exit = parsed.Invoke(configuration ?? new InvocationConfiguration());

@@ -31,7 +31,8 @@ public sealed class CoordinatorSpec : TestKit
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null, IActorRef? evaluator = null)
+    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null, IActorRef? evaluator = null,
+        bool watchWorkers = false)
     {
         var model = new LinearRegressionModel(Dimension);
         var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
@@ -45,7 +46,7 @@ public sealed class CoordinatorSpec : TestKit
         }
         var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), ByzantineRoster.Fixed([false, false, true]), server,
             _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: evaluator is null ? 0 : 1, TrainingSeed: 5, coalition,
-            TapHonestReports: coalition is not null, evaluator);
+            TapHonestReports: coalition is not null, evaluator, WatchWorkers: watchWorkers);
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
         coordinator.Tell(RunRequested.Instance, TestActor);
         return coordinator;
@@ -141,7 +142,7 @@ public sealed class CoordinatorSpec : TestKit
     public void A_worker_that_stops_is_not_waited_for_in_its_round_nor_in_later_ones()
     {
         // The deadline never passes in this test (the scheduler is not advanced): only the stop can close the rounds.
-        var coordinator = StartCoordinator(rounds: 2);
+        var coordinator = StartCoordinator(rounds: 2, watchWorkers: true);
         ExpectRoundStartedEverywhere(1);
         Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
         Report(coordinator, 1, 1, Gradient(2, 2, 2, 2));

@@ -62,7 +62,8 @@ public static class SimulationRunner
     }
 
     /// <summary>The coordinator's setup for an experiment, whoever hosts the workers (this process or cluster nodes).</summary>
-    /// <param name="roundRecipients">Who hears each round's start; null for every worker.</param>
+    /// <param name="roundRecipients">Who hears each round's start: null for every worker (one process); one actor per
+    /// workers node on a cluster, where the coordinator also watches its workers, since a node may leave.</param>
     public static CoordinatorSetup CoordinatorSetupFor(Experiment experiment, IReadOnlyList<IActorRef> workers, IActorRef pool,
         IActorRef metrics, IActorRef? coalition, IActorRef? evaluator, RunCheckpoint? resumeFrom,
         IReadOnlyList<IActorRef>? roundRecipients = null)
@@ -85,6 +86,7 @@ public static class SimulationRunner
             settings.CheckpointEvery,
             experiment.Pipeline.Rule,
             FirstRound: (resumeFrom?.Round ?? 0) + 1,
-            RoundRecipients: roundRecipients);
+            RoundRecipients: roundRecipients,
+            WatchWorkers: roundRecipients is not null);
     }
 }
