@@ -28,6 +28,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// sends one report per round, so waiting longer for one of these would only wait for the deadline.</summary>
     private readonly bool[] _heardFrom;
     private int _heardCount;
+
+    /// <summary>Workers whose actor stopped for good (on a cluster: their node was removed). They count as missing in
+    /// every round they miss, and no round waits for them.</summary>
+    private readonly bool[] _gone;
+
+    /// <summary>Workers of this round heard from or gone: collection closes when it reaches the number of workers.</summary>
+    private int _settledCount;
     private readonly double[] _batchLoss;
     private readonly float[] _aggregate;
     private readonly Stopwatch _roundClock = new();
@@ -54,6 +61,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _matrix = new GradientMatrix(workers, parameters);
         _present = new bool[workers];
         _heardFrom = new bool[workers];
+        _gone = new bool[workers];
         _batchLoss = new double[workers];
         _aggregate = new float[parameters];
         Idle();
@@ -63,6 +71,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public static Props Props(CoordinatorSetup setup) => Akka.Actor.Props.Create(() => new CoordinatorActor(setup));
 
+    /// <summary>A worker that throws is restarted by its parent and keeps its actor; only a stopped worker (its node
+    /// left the cluster) terminates, and no later round should wait for it.</summary>
+    protected override void PreStart()
+    {
+        if (!_setup.WatchWorkers)
+            return;
+        foreach (var worker in _workerIdBySender.Keys)
+            Context.Watch(worker);
+    }
+
     private void Idle()
     {
         Receive<RunRequested>(_ =>
@@ -71,6 +89,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             StartRound(_setup.FirstRound);
         });
         Receive<GradientReady>(report => Reject(report, RejectionReason.StaleRound, "no round is open"));
+        ReceiveWorkerTerminated(collecting: false);
     }
 
     private void Collecting()
@@ -81,6 +100,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (deadline.Round == _round)
                 CloseCollection();
         });
+        ReceiveWorkerTerminated(collecting: true);
         ReceiveAny(message => _log.Warning("Round {0}: unexpected {1} while collecting", _round, message.GetType().Name));
     }
 
@@ -98,6 +118,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<AggregationFailed>(failed => failed.Round == _round, failed => Fail($"aggregation failed: {failed.Reason}"));
         Receive<RoundDeadlinePassed>(_ => { });
+        ReceiveWorkerTerminated(collecting: false);
         ReceiveAny(message => _log.Warning("Round {0}: unexpected {1} while aggregating", _round, message.GetType().Name));
     }
 
@@ -109,14 +130,35 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Become(Finished);
         });
         Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
+        ReceiveWorkerTerminated(collecting: false, runEnded: true);
         ReceiveAny(message => _log.Warning("Unexpected {0} while flushing metrics", message.GetType().Name));
     }
 
     private void Finished()
     {
         Receive<GradientReady>(report => _log.Debug("Report of worker {0} for round {1} after the run ended", report.WorkerId, report.Round));
+        ReceiveWorkerTerminated(collecting: false, runEnded: true);
         ReceiveAny(message => _log.Warning("Unexpected {0} after the run ended", message.GetType().Name));
     }
+
+    /// <param name="collecting">Collection is open, so a worker not yet heard from stops being waited for.</param>
+    private void ReceiveWorkerTerminated(bool collecting, bool runEnded = false) =>
+        Receive<Terminated>(terminated =>
+        {
+            if (!_workerIdBySender.TryGetValue(terminated.ActorRef, out var id) || _gone[id])
+                return;
+            // The node shutting down stops workers (or their proxies) too; rounds closed for that would be rows of a run
+            // that was interrupted, not of workers that left.
+            if (CoordinatedShutdown.Get(Context.System).ShutdownReason is not null)
+                return;
+            _gone[id] = true;
+            // Workers stop as a matter of course once the run is over (their nodes leave); that is no news.
+            if (!runEnded)
+                _log.Warning("Round {0}: worker {1} stopped; it counts as missing from now on", _round, id);
+            // Only an open collection waits on workers; the next round starts with the gone ones settled.
+            if (collecting && !_heardFrom[id])
+                Settle();
+        });
 
     private void StartRound(int round)
     {
@@ -126,6 +168,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Array.Clear(_present);
         Array.Clear(_heardFrom);
         _heardCount = 0;
+        _settledCount = _gone.Count(gone => gone);
         Array.Clear(_batchLoss);
         _matrix.ResetRows();
         _byzantineReports = 0;
@@ -135,10 +178,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
         _roundModel = _setup.Server.Snapshot();
         var started = new RoundStarted(round, _roundModel);
-        foreach (var worker in _setup.Workers)
-            worker.Tell(started);
+        foreach (var recipient in _setup.RoundRecipients ?? _setup.Workers)
+            recipient.Tell(started);
         _setup.Coalition?.Tell(started);
-        Timers.StartSingleTimer(DeadlineTimer, new RoundDeadlinePassed(round), _setup.RoundDeadline);
+        // With every worker gone there is nobody to wait for: the deadline is now (a message, not a call, so a run of
+        // empty rounds does not nest one round inside the other).
+        var deadline = _settledCount == _setup.Workers.Count ? TimeSpan.Zero : _setup.RoundDeadline;
+        Timers.StartSingleTimer(DeadlineTimer, new RoundDeadlinePassed(round), deadline);
         Become(Collecting);
     }
 
@@ -191,7 +237,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         _heardFrom[workerId] = true;
         _heardCount++;
-        if (_heardCount == _setup.Workers.Count)
+        if (!_gone[workerId])
+            Settle();
+    }
+
+    private void Settle()
+    {
+        _settledCount++;
+        if (_settledCount == _setup.Workers.Count)
             CloseCollection();
     }
 

@@ -17,6 +17,10 @@ namespace FedActors.Actors;
 /// <param name="Rule">The run's rule instance, whose state a checkpoint saves; required when checkpointing.</param>
 /// <param name="FirstRound">1, or the round after a checkpoint's when the run resumes.</param>
 /// <param name="TapHonestReports">Omniscient adversary: every accepted honest report is copied to the coalition.</param>
+/// <param name="RoundRecipients">Who is told each <see cref="RoundStarted"/>: null for every worker (one process); on a
+/// cluster, one actor per workers node, which hands the snapshot to its workers, so it crosses the network once per node.</param>
+/// <param name="WatchWorkers">A worker actor that terminates is gone for good and no round waits for it (a cluster: its
+/// node left). Off in one process, where workers are restarted, never stopped, except when the whole system shuts down.</param>
 public sealed record CoordinatorSetup(
     int Rounds,
     IReadOnlyList<IActorRef> Workers,
@@ -33,7 +37,9 @@ public sealed record CoordinatorSetup(
     IActorRef? Evaluator = null,
     int CheckpointEvery = 0,
     IAggregationRule? Rule = null,
-    int FirstRound = 1)
+    int FirstRound = 1,
+    IReadOnlyList<IActorRef>? RoundRecipients = null,
+    bool WatchWorkers = false)
 {
     public void Validate()
     {

@@ -65,6 +65,7 @@ public static class Program
             SweepCommand.Create(args),
             PlotCommand.Create(),
             AggregateCommand.Create(),
+            Cluster.NodeCommand.Create(),
         };
         var parsed = root.Parse(args);
         var exit = parsed.Invoke(configuration ?? new InvocationConfiguration());

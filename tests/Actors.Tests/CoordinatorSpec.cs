@@ -31,7 +31,8 @@ public sealed class CoordinatorSpec : TestKit
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null, IActorRef? evaluator = null)
+    private IActorRef StartCoordinator(int rounds = 1, int minimumRows = 1, IActorRef? coalition = null, IActorRef? evaluator = null,
+        bool watchWorkers = false)
     {
         var model = new LinearRegressionModel(Dimension);
         var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
@@ -45,7 +46,7 @@ public sealed class CoordinatorSpec : TestKit
         }
         var setup = new CoordinatorSetup(rounds, _workers.Select(p => p.Ref).ToArray(), ByzantineRoster.Fixed([false, false, true]), server,
             _pool.Ref, _metrics.Ref, minimumRows, Deadline, EvalEvery: evaluator is null ? 0 : 1, TrainingSeed: 5, coalition,
-            TapHonestReports: coalition is not null, evaluator);
+            TapHonestReports: coalition is not null, evaluator, WatchWorkers: watchWorkers);
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
         coordinator.Tell(RunRequested.Instance, TestActor);
         return coordinator;
@@ -136,6 +137,53 @@ public sealed class CoordinatorSpec : TestKit
         var metrics = _metrics.ExpectMsg<RoundCompleted>().Metrics;
         Assert.Equal((2, 1, 1), (metrics.AcceptedReports, metrics.RejectedReports, metrics.MissingReports));
     }
+
+    [Fact]
+    public void A_worker_that_stops_is_not_waited_for_in_its_round_nor_in_later_ones()
+    {
+        // The deadline never passes in this test (the scheduler is not advanced): only the stop can close the rounds.
+        var coordinator = StartCoordinator(rounds: 2, watchWorkers: true);
+        ExpectRoundStartedEverywhere(1);
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 1, 1, Gradient(2, 2, 2, 2));
+
+        Sys.Stop(_workers[2].Ref);
+
+        var request = _pool.ExpectMsg<AggregationRequested>();
+        Assert.Equal([0, 1], request.Context.RowWorkerIds);
+        _pool.Reply(Computed(1, double.NaN, double.NaN));
+        Assert.Equal((2, 0, 1), Counts(_metrics.ExpectMsg<RoundCompleted>().Metrics));
+
+        Assert.Equal(2, _workers[0].ExpectMsg<RoundStarted>().Round);
+        Assert.Equal(2, _workers[1].ExpectMsg<RoundStarted>().Round);
+        Report(coordinator, 1, 2, Gradient(2, 2, 2, 2));
+        Report(coordinator, 0, 2, Gradient(1, 1, 1, 1));
+        Assert.Equal([0, 1], _pool.ExpectMsg<AggregationRequested>().Context.RowWorkerIds);
+        _pool.Reply(Computed(2, double.NaN, double.NaN));
+        Assert.Equal((2, 0, 1), Counts(_metrics.ExpectMsg<RoundCompleted>().Metrics));
+    }
+
+    [Fact]
+    public void Round_recipients_hear_of_the_round_instead_of_each_worker()
+    {
+        var node = CreateTestProbe("node");
+        var model = new LinearRegressionModel(Dimension);
+        var server = new ModelServer(model, new float[Dimension], new SgdOptimizer(Dimension, LearningRate, 0, 0), thetaStar: null, testSet: null);
+        var setup = new CoordinatorSetup(1, _workers.Select(p => p.Ref).ToArray(), ByzantineRoster.Fixed([false, false, true]), server,
+            _pool.Ref, _metrics.Ref, 1, Deadline, EvalEvery: 0, TrainingSeed: 5, RoundRecipients: [node.Ref]);
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(setup), "coordinator");
+        coordinator.Tell(RunRequested.Instance, TestActor);
+
+        Assert.Equal(1, node.ExpectMsg<RoundStarted>().Round);
+        // The reports still come from the workers themselves, and only theirs count.
+        Report(coordinator, 2, 1, Gradient(3, 3, 3, 3));
+        Report(coordinator, 0, 1, Gradient(1, 1, 1, 1));
+        Report(coordinator, 1, 1, Gradient(2, 2, 2, 2));
+        Assert.Equal([0, 1, 2], _pool.ExpectMsg<AggregationRequested>().Context.RowWorkerIds);
+        Assert.All(_workers, w => w.ExpectNoMsg(TimeSpan.Zero));
+    }
+
+    private static (int Accepted, int Rejected, int Missing) Counts(RoundMetrics m) => (m.AcceptedReports, m.RejectedReports, m.MissingReports);
 
     [Fact]
     public void A_duplicate_report_is_rejected_and_the_first_one_is_kept()

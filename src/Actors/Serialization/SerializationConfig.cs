@@ -14,6 +14,7 @@ public static class SerializationConfig
           serializers {
             fedactors-vectors = "{{typeof(VectorMessageSerializer).AssemblyQualifiedName}}"
             fedactors-hyperion = "{{typeof(HyperionSerializer).AssemblyQualifiedName}}"
+            fedactors-chunks = "{{typeof(RelayChunkSerializer).AssemblyQualifiedName}}"
           }
           serialization-bindings {
             "System.Object" = fedactors-hyperion
@@ -23,6 +24,7 @@ public static class SerializationConfig
             "{{Binding<ForgedGradient>()}}" = fedactors-vectors
             "{{Binding<HonestGradientTapped>()}}" = fedactors-vectors
             "{{Binding<EvaluationRequested>()}}" = fedactors-vectors
+            "{{Binding<Cluster.RelayChunk>()}}" = fedactors-chunks
           }
         }
         """);

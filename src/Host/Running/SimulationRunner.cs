@@ -44,23 +44,8 @@ public static class SimulationRunner
             var group = system.ActorOf(WorkerGroupActor.Props(experiment.WorkerSetups(coalition)), "workers");
             var workers = await group.Ask<WorkerGroupActor.WorkersCreated>(WorkerGroupActor.WorkersRequested.Instance, cancellation);
 
-            var coordinator = system.ActorOf(CoordinatorActor.Props(new CoordinatorSetup(
-                settings.Rounds,
-                workers.Workers,
-                experiment.Roster,
-                experiment.Server,
-                pool,
-                metrics,
-                experiment.Pipeline.MinimumInputRows(settings.Workers) ?? settings.Workers,
-                settings.RoundDeadline,
-                settings.EvalEvery,
-                settings.TrainingSeed,
-                coalition,
-                TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient,
-                evaluator,
-                settings.CheckpointEvery,
-                experiment.Pipeline.Rule,
-                FirstRound: (resumeFrom?.Round ?? 0) + 1)), "coordinator");
+            var coordinator = system.ActorOf(CoordinatorActor.Props(
+                CoordinatorSetupFor(experiment, workers.Workers, pool, metrics, coalition, evaluator, resumeFrom)), "coordinator");
 
             var answer = await coordinator.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
             return answer switch
@@ -74,5 +59,34 @@ public static class SimulationRunner
         {
             await system.Terminate();
         }
+    }
+
+    /// <summary>The coordinator's setup for an experiment, whoever hosts the workers (this process or cluster nodes).</summary>
+    /// <param name="roundRecipients">Who hears each round's start: null for every worker (one process); one actor per
+    /// workers node on a cluster, where the coordinator also watches its workers, since a node may leave.</param>
+    public static CoordinatorSetup CoordinatorSetupFor(Experiment experiment, IReadOnlyList<IActorRef> workers, IActorRef pool,
+        IActorRef metrics, IActorRef? coalition, IActorRef? evaluator, RunCheckpoint? resumeFrom,
+        IReadOnlyList<IActorRef>? roundRecipients = null)
+    {
+        var settings = experiment.Settings;
+        return new CoordinatorSetup(
+            settings.Rounds,
+            workers,
+            experiment.Roster,
+            experiment.Server,
+            pool,
+            metrics,
+            experiment.Pipeline.MinimumInputRows(settings.Workers) ?? settings.Workers,
+            settings.RoundDeadline,
+            settings.EvalEvery,
+            settings.TrainingSeed,
+            coalition,
+            TapHonestReports: coalition is not null && settings.Attack.Knowledge == AdversaryKnowledge.Omniscient,
+            evaluator,
+            settings.CheckpointEvery,
+            experiment.Pipeline.Rule,
+            FirstRound: (resumeFrom?.Round ?? 0) + 1,
+            RoundRecipients: roundRecipients,
+            WatchWorkers: roundRecipients is not null);
     }
 }

@@ -1,0 +1,263 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Cluster;
+using ClusterEvent = Akka.Cluster.ClusterEvent;
+
+namespace FedActors.Actors.Cluster;
+
+/// <param name="Workers">Worker ids 0 .. Workers - 1 are spread over the workers nodes.</param>
+/// <param name="MinMembers">Cluster members (this node included) that must be Up before ids are assigned.</param>
+/// <param name="StartTimeout">From the run request until every block has started; past it the run fails.</param>
+/// <param name="FinishTimeout">How long the end of the run waits for the workers nodes to acknowledge it.</param>
+/// <param name="Fingerprint">Hash of the resolved experiment; a workers node that loaded another one refuses its block.</param>
+/// <param name="Coordinator">Builds the coordinator's setup from the workers (index = id) and the actors that receive
+/// each round's snapshot (one per workers node).</param>
+public sealed record ClusterRunSetup(
+    int Workers,
+    int MinMembers,
+    TimeSpan StartTimeout,
+    TimeSpan FinishTimeout,
+    string Fingerprint,
+    IActorRef Relay,
+    IActorRef? Coalition,
+    Func<IReadOnlyList<IActorRef>, IReadOnlyList<IActorRef>, CoordinatorSetup> Coordinator);
+
+/// <summary>
+/// The coordinator node's end of a cluster run. <c>Waiting</c> until <see cref="ClusterRunSetup.MinMembers"/> members
+/// are Up and the host asked for the run; then <c>Starting</c>: splits the worker ids over the Up workers nodes
+/// (<see cref="WorkerAssignment"/>) and collects every worker's <see cref="WorkerStarted"/>; then <c>Running</c> a
+/// <see cref="CoordinatorActor"/> whose workers are those senders; then <c>Finishing</c> while the nodes acknowledge
+/// <see cref="RunFinished"/>. The requester gets the coordinator's <see cref="RunCompleted"/> or <see cref="RunFailed"/>.
+/// </summary>
+/// <remarks>
+/// Supervision: the coordinator is stopped, not restarted, if it throws: a restarted coordinator would start the run
+/// over with a model already updated. Its termination before an answer fails the run.
+/// A workers node removed while the run is running costs its workers' reports (the coordinator watches each worker and
+/// stops waiting for those that are gone); one removed while its block is starting fails the run, since the ids it
+/// held have no other host (re-creating them elsewhere is not built).
+/// </remarks>
+public sealed class ClusterRunActor : ReceiveActor, IWithTimers
+{
+    public const string Name = "cluster-run";
+    private const string StartTimer = "start";
+    private const string FinishTimer = "finish";
+
+    private readonly ClusterRunSetup _setup;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly Dictionary<Address, Member> _up = new();
+    private readonly IActorRef[] _workers;
+    private IReadOnlyList<(Address Node, int FirstId, int Count)> _blocks = [];
+    private readonly Dictionary<int, IActorRef> _nodeByFirstId = new();
+    private readonly HashSet<IActorRef> _awaitingAck = [];
+    private IActorRef _requester = ActorRefs.Nobody;
+    private IActorRef _coordinator = ActorRefs.Nobody;
+    private object? _outcome;
+
+    public ClusterRunActor(ClusterRunSetup setup)
+    {
+        _setup = setup;
+        _workers = new IActorRef[setup.Workers];
+        Waiting();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ClusterRunSetup setup) => Akka.Actor.Props.Create(() => new ClusterRunActor(setup));
+
+    protected override void PreStart() =>
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: 0, withinTimeRange: Timeout.InfiniteTimeSpan, localOnlyDecider: _ => Directive.Stop);
+
+    private void Waiting()
+    {
+        Receive<RunRequested>(_ =>
+        {
+            _requester = Sender;
+            Timers.StartSingleTimer(StartTimer, StartTimeoutPassed.Instance, _setup.StartTimeout);
+            _log.Info("Waiting for {0} cluster members to be Up ({1} are)", _setup.MinMembers, _up.Count);
+            AssignIfReady();
+        });
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            _up[up.Member.Address] = up.Member;
+            AssignIfReady();
+        });
+        Receive<ClusterEvent.MemberRemoved>(removed => _up.Remove(removed.Member.Address));
+        ReceiveStartTimeout();
+        ReceiveCommon();
+    }
+
+    private void Starting()
+    {
+        Receive<WorkerStarted>(started =>
+        {
+            if ((uint)started.WorkerId >= (uint)_workers.Length)
+            {
+                _log.Warning("A node announced worker {0}; the run has {1}", started.WorkerId, _workers.Length);
+                return;
+            }
+            _workers[started.WorkerId] = Sender;
+        });
+        Receive<WorkerBlockStarted>(started =>
+        {
+            var block = _blocks.FirstOrDefault(b => b.FirstId == started.FirstId && b.Count == started.Count);
+            if (block.Node is null)
+            {
+                Fail($"a node started workers {started.FirstId}..{started.FirstId + started.Count - 1}, which were not assigned to it");
+                return;
+            }
+            for (var id = started.FirstId; id < started.FirstId + started.Count; id++)
+            {
+                if (_workers[id] is null)
+                {
+                    Fail($"node {block.Node} started its block without announcing worker {id}");
+                    return;
+                }
+            }
+            _nodeByFirstId[started.FirstId] = Sender;
+            if (_nodeByFirstId.Count == _blocks.Count)
+                StartCoordinator();
+        });
+        Receive<WorkerBlockRefused>(refused => Fail($"a workers node refused workers from {refused.FirstId}: {refused.Reason}"));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            _up.Remove(removed.Member.Address);
+            if (_blocks.Any(b => b.Node.Equals(removed.Member.Address)))
+                Fail($"workers node {removed.Member.Address} left before its workers started");
+        });
+        Receive<ClusterEvent.MemberUp>(up => _up[up.Member.Address] = up.Member);
+        ReceiveStartTimeout();
+        ReceiveCommon();
+    }
+
+    private void Running()
+    {
+        Receive<RunCompleted>(completed => Finish(completed));
+        Receive<RunFailed>(failed => Finish(failed));
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_coordinator),
+            _ => Finish(new RunFailed(0, "the coordinator stopped (it threw; see the log)")));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            var block = _blocks.FirstOrDefault(b => b.Node.Equals(removed.Member.Address));
+            if (block.Node is not null)
+                _log.Warning("Workers node {0} was removed: workers {1}..{2} count as missing from now on",
+                    removed.Member.Address, block.FirstId, block.FirstId + block.Count - 1);
+        });
+        Receive<ClusterEvent.MemberUp>(up => _log.Info("Node {0} joined during the run; it gets no workers", up.Member.Address));
+        ReceiveCommon();
+    }
+
+    private void Finishing()
+    {
+        Receive<RunFinishedAcknowledged>(_ =>
+        {
+            _awaitingAck.Remove(Sender);
+            if (_awaitingAck.Count == 0)
+                Answer();
+        });
+        Receive<Terminated>(terminated =>
+        {
+            _awaitingAck.Remove(terminated.ActorRef);
+            if (_awaitingAck.Count == 0)
+                Answer();
+        });
+        Receive<FinishTimeoutPassed>(_ =>
+        {
+            _log.Warning("{0} workers node(s) did not acknowledge the end of the run", _awaitingAck.Count);
+            Answer();
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        ReceiveCommon();
+    }
+
+    private void Done()
+    {
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<Terminated>(_ => { });
+        ReceiveCommon();
+    }
+
+    private void ReceiveStartTimeout() =>
+        Receive<StartTimeoutPassed>(_ => Fail(_blocks.Count == 0
+            ? $"only {_up.Count} of the {_setup.MinMembers} cluster members needed were Up after {_setup.StartTimeout}"
+            : $"{_blocks.Count - _nodeByFirstId.Count} workers node(s) had not started their block after {_setup.StartTimeout}"));
+
+    private void ReceiveCommon()
+    {
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        ReceiveAny(message => _log.Warning("Unexpected {0} from {1}", message.GetType().Name, Sender.Path));
+    }
+
+    private void AssignIfReady()
+    {
+        if (_requester.IsNobody() || _up.Count < _setup.MinMembers)
+            return;
+        var nodes = _up.Values.Where(m => m.HasRole(ClusterRoles.Workers)).Select(m => m.Address);
+        _blocks = WorkerAssignment.Split(_setup.Workers, nodes);
+        if (_blocks.Count == 0)
+        {
+            Fail($"{_up.Count} members are Up but none has the role '{ClusterRoles.Workers}'");
+            return;
+        }
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
+        foreach (var (node, first, count) in _blocks)
+        {
+            _log.Info("Workers {0}..{1} go to node {2}", first, first + count - 1, node);
+            var nodeActor = provider.ResolveActorRef(new RootActorPath(node) / "user" / NodeWorkersActor.Name);
+            if (_setup.Coalition is not null)
+                _setup.Relay.Tell(new Outbound(nodeActor, CoalitionAnnounced.Instance), _setup.Coalition);
+            _setup.Relay.Tell(new Outbound(nodeActor, new WorkerBlockAssigned(first, count, _setup.Fingerprint)), Self);
+        }
+        Become(Starting);
+    }
+
+    private void StartCoordinator()
+    {
+        Timers.Cancel(StartTimer);
+        var recipients = _nodeByFirstId.OrderBy(pair => pair.Key).Select(pair => pair.Value).ToArray();
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Coordinator(_workers, recipients)), "coordinator");
+        Context.Watch(_coordinator);
+        _log.Info("All {0} workers started on {1} node(s); the run starts", _workers.Length, recipients.Length);
+        _coordinator.Tell(RunRequested.Instance);
+        Become(Running);
+    }
+
+    private void Finish(object outcome)
+    {
+        _outcome = outcome;
+        foreach (var node in _nodeByFirstId.Values)
+        {
+            _awaitingAck.Add(node);
+            // A node proxy that already stopped (its node left) answers the watch at once.
+            Context.Watch(node);
+            node.Tell(RunFinished.Instance);
+        }
+        if (_awaitingAck.Count == 0)
+        {
+            Answer();
+            return;
+        }
+        Timers.StartSingleTimer(FinishTimer, FinishTimeoutPassed.Instance, _setup.FinishTimeout);
+        Become(Finishing);
+    }
+
+    private void Answer()
+    {
+        Timers.CancelAll();
+        _requester.Tell(_outcome);
+        Become(Done);
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Error("The cluster run cannot start: {0}", reason);
+        _outcome = new RunFailed(0, reason);
+        Answer();
+    }
+}

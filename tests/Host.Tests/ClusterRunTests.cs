@@ -1,0 +1,155 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+using FedActors.Actors;
+using FedActors.Actors.Cluster;
+using FedActors.Host.Cluster;
+using FedActors.Host.Configuration;
+using FedActors.Host.Running;
+using Xunit;
+
+namespace FedActors.Host.Tests;
+
+/// <summary>
+/// Runs on three actor systems with the cluster provider in this process, on loopback with free ports: a coordinator
+/// node and two workers nodes, each building the experiment from the same text as separate processes would.
+/// </summary>
+public class ClusterRunTests
+{
+    /// <summary>Faster gossip than the defaults so joining and leaving take a fraction of a second.</summary>
+    private static readonly Config TestNode = ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.loggers = ["Akka.Event.DefaultLogger"]
+        akka.cluster.gossip-interval = 200ms
+        akka.cluster.leader-actions-interval = 200ms
+        akka.cluster.unreachable-nodes-reaper-interval = 200ms
+        akka.remote.dot-netty.tcp.port = 0
+        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+        """);
+
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+
+    private const string Quickstart = "quickstart.conf";
+
+    private sealed record Node(ActorSystem System, Experiment Experiment, string Fingerprint);
+
+    private static Node Start(string[] overrides, params string[] roles)
+    {
+        var merged = ExperimentConfig.Load(RepositoryFiles.Experiment(Quickstart), overrides);
+        var settings = ExperimentSettingsParser.Parse(merged);
+        var config = TestNode.WithFallback(ClusterNode.ActorSystemConfig(merged, ClusterSettings.Reference, roles, "127.0.0.1", 0, []));
+        return new Node(ActorSystem.Create("fedactors", config), Experiment.Build(settings), ClusterNode.Fingerprint(merged, settings));
+    }
+
+    private static readonly ClusterSettings ThreeNodes = ClusterSettings.From(ClusterSettings.Reference) with { MinMembers = 3 };
+
+    /// <summary>A coordinator node and two workers nodes joined to it; the caller runs and terminates them.</summary>
+    private static (Node Coordinator, Node[] Workers) StartCluster(string[] overrides)
+    {
+        var coordinator = Start(overrides, ClusterRoles.Coordinator);
+        var workers = new[] { Start(overrides, ClusterRoles.Workers), Start(overrides, ClusterRoles.Workers) };
+        var seed = Akka.Cluster.Cluster.Get(coordinator.System).SelfAddress;
+        Akka.Cluster.Cluster.Get(coordinator.System).Join(seed);
+        foreach (var node in workers)
+            Akka.Cluster.Cluster.Get(node.System).Join(seed);
+        return (coordinator, workers);
+    }
+
+    private static async Task<(RunOutcome Outcome, string Csv, NodeRunEnded[] WorkersEnded)> RunCluster(string[] overrides,
+        Action<RoundMetrics, Node[]>? onRound = null)
+    {
+        var (coordinator, workers) = StartCluster(overrides);
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        try
+        {
+            var workerRuns = workers.Select(node => ClusterNode.RunWorkersAsync(node.System, node.Experiment, ThreeNodes, node.Fingerprint)).ToArray();
+            var outcome = await ClusterNode.RunCoordinatorAsync(coordinator.System, coordinator.Experiment, ThreeNodes,
+                coordinator.Fingerprint, directory, hostsWorkers: false, metrics => onRound?.Invoke(metrics, workers)).WaitAsync(Generous);
+            var ended = await Task.WhenAll(workerRuns.Select(run => run.WaitAsync(Generous).ContinueWith(t =>
+                t.IsCompletedSuccessfully ? t.Result : new NodeRunEnded(false, t.Exception?.GetBaseException().Message ?? "cancelled"))));
+            return (outcome, File.ReadAllText(Path.Combine(directory, "metrics.csv")), ended);
+        }
+        finally
+        {
+            await Task.WhenAll(workers.Append(coordinator).Select(node => node.System.Terminate())).WaitAsync(Generous);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string SingleProcess(string[] overrides)
+    {
+        var settings = ExperimentSettingsParser.Parse(ExperimentConfig.Load(RepositoryFiles.Experiment(Quickstart), overrides));
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        try
+        {
+            var outcome = SimulationRunner.RunAsync(Experiment.Build(settings), ConfigurationFactory.ParseString("akka.loglevel = WARNING"),
+                directory).GetAwaiter().GetResult();
+            Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+            return File.ReadAllText(Path.Combine(directory, "metrics.csv"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string WithoutTimingColumns(string csv)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var keep = lines[0].Split(',').Select((name, index) => (name, index)).Where(c => !c.name.EndsWith("_ms")).Select(c => c.index).ToArray();
+        return string.Join('\n', lines.Select(line => string.Join(',', keep.Select(i => line.Split(',')[i]))));
+    }
+
+    private static int[] Column(string csv, string name)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var index = Array.IndexOf(lines[0].Split(','), name);
+        return lines.Skip(1).Select(line => int.Parse(line.Split(',')[index], CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    public static TheoryData<string> Attacks() => ["sign-flip", "alie"];
+
+    [Theory]
+    [MemberData(nameof(Attacks))]
+    public async Task Three_nodes_give_the_single_process_metrics_byte_for_byte(string attack)
+    {
+        // alie colludes: its members on the two workers nodes reach the coalition on the coordinator's node through the relays.
+        string[] overrides = ["fedactors.rounds=25", $"fedactors.attack.name={attack}"];
+
+        var (outcome, csv, ended) = await RunCluster(overrides);
+
+        Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+        Assert.Equal(WithoutTimingColumns(SingleProcess(overrides)), WithoutTimingColumns(csv));
+        Assert.All(ended, e => Assert.True(e.RunFinished, e.Detail));
+    }
+
+    [Fact]
+    public async Task A_workers_node_that_leaves_mid_run_costs_its_workers_and_the_run_finishes()
+    {
+        // The round deadline is far beyond the test's patience: a round can only close early, by every worker being
+        // heard from or gone, so a coordinator that kept waiting for the departed node would fail the test by timing out.
+        string[] overrides = ["fedactors.rounds=30", "fedactors.round.deadline=600s"];
+        var left = 0;
+
+        var (outcome, csv, ended) = await RunCluster(overrides, (metrics, workers) =>
+        {
+            if (metrics.Round != 3 || Interlocked.Exchange(ref left, 1) == 1)
+                return;
+            // Cut the node's link first so it misses rounds from here on, then let it leave the cluster.
+            var node = workers[0].System;
+            node.ActorSelection("/user/" + RelayActor.Name).Tell(PoisonPill.Instance);
+            _ = node.Terminate();
+        });
+
+        Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+        var missing = Column(csv, "missing_reports");
+        var accepted = Column(csv, "accepted_reports");
+        Assert.Equal(30, missing.Length);
+        Assert.Equal(0, missing[0]);
+        // Two workers nodes split 100 ids in halves; the one that left is missing for good.
+        Assert.Equal(50, missing[^1]);
+        Assert.Equal(50, accepted[^1]);
+        Assert.All(missing.Zip(accepted), row => Assert.Equal(100, row.First + row.Second));
+        Assert.True(ended[1].RunFinished, ended[1].Detail);
+    }
+}
