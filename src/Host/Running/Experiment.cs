@@ -123,7 +123,9 @@ public sealed class Experiment
             LinearRegressionTask t => LinearRegression(t, dataSeed),
             LogisticRegressionTask t => Logistic(t, dataSeed),
             FashionMnistTask t => LoadFashionMnist(t),
-            StrictSaddleTask t => (new StrictSaddleModel(t.Dimension), StrictSaddleModel.Noise(t.Dimension, t.TrainSamples, t.NoiseStd, dataSeed), null, null),
+            // theta* = the saddle itself, so param_error reports the distance from the saddle.
+            StrictSaddleTask t => (new StrictSaddleModel(t.Dimension), StrictSaddleModel.Noise(t.Dimension, t.TrainSamples, t.NoiseStd, dataSeed), null,
+                new float[t.Dimension]),
             _ => throw new ArgumentOutOfRangeException(nameof(task), task.Name, "unknown task"),
         };
 
