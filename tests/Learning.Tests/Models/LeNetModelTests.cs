@@ -1,0 +1,171 @@
+using Xunit;
+
+namespace FedActors.Learning.Tests;
+
+public class LeNetModelTests
+{
+    private static Dataset RandomImages(int count, int classes, ulong seed)
+    {
+        var random = new DeterministicRandom(seed);
+        var features = new float[count * 784];
+        for (var k = 0; k < features.Length; k++)
+            features[k] = random.NextSingle();
+        var labels = new float[count];
+        for (var i = 0; i < count; i++)
+            labels[i] = random.Next(classes);
+        return new Dataset(count, 784, features, labels, classes);
+    }
+
+    private static float[] Shifted(LeNetModel model, ulong seed)
+    {
+        var parameters = new float[model.ParameterCount];
+        model.Initialize(parameters, new DeterministicRandom(seed));
+        // Biases away from zero, so few pre-activations or pooling ties sit within a step of a kink.
+        var shift = GradientCheck.RandomVector(model.ParameterCount, 0.1, seed + 1);
+        for (var k = 0; k < parameters.Length; k++)
+            parameters[k] += shift[k];
+        return parameters;
+    }
+
+    [Fact]
+    public void Paper_parameter_count_matches_the_hand_formula()
+    {
+        // Valid convolutions: 28 -> 24 -> pool 12 -> 8 -> pool 4, so fc1 sees 64 * 4 * 4 inputs.
+        var conv1 = 64 * 1 * 5 * 5 + 64;
+        var conv2 = 64 * 64 * 5 * 5 + 64;
+        var fc1 = 1024 * 64 * 4 * 4 + 1024;
+        var fc2 = 10 * 1024 + 10;
+        Assert.Equal(conv1 + conv2 + fc1 + fc2, LeNetModel.Paper().ParameterCount);
+        Assert.Equal(1_163_978, LeNetModel.Paper().ParameterCount);
+        Assert.Equal(2 * 25 + 2 + 3 * 50 + 3 + 8 * 48 + 8 + 10 * 8 + 10, new LeNetModel(2, 3, 8).ParameterCount);
+    }
+
+    [Fact]
+    public void Gradient_of_every_layer_matches_central_finite_differences()
+    {
+        var data = RandomImages(3, 3, seed: 41);
+        var model = new LeNetModel(2, 3, 8, classes: 3);
+        var parameters = Shifted(model, 42);
+        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-3);
+    }
+
+    [Fact]
+    public void The_same_call_with_dropout_repeats_bit_for_bit()
+    {
+        var data = RandomImages(4, 10, seed: 51);
+        var model = new LeNetModel(3, 4, 6, dropout: 0.5, dropoutSeed: 7);
+        var parameters = Shifted(model, 52);
+        var first = new float[model.ParameterCount];
+        var second = new float[model.ParameterCount];
+        var lossFirst = model.LossAndGradient(parameters, data, [0, 1, 2, 3], first);
+        var lossSecond = model.LossAndGradient(parameters, data, [0, 1, 2, 3], second);
+        Assert.Equal(lossFirst, lossSecond);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Dropout_changes_the_training_loss_deterministically_and_leaves_evaluation_alone()
+    {
+        var data = RandomImages(8, 10, seed: 61);
+        var plain = new LeNetModel(2, 3, 16);
+        var dropped = new LeNetModel(2, 3, 16, dropout: 0.5, dropoutSeed: 3);
+        var parameters = Shifted(plain, 62);
+        int[] batch = [0, 1, 2, 3, 4, 5, 6, 7];
+        var gradient = new float[plain.ParameterCount];
+
+        var withoutDropout = plain.LossAndGradient(parameters, data, batch, gradient);
+        var once = dropped.LossAndGradient(parameters, data, batch, gradient);
+        var twice = dropped.LossAndGradient(parameters, data, batch, gradient);
+        var otherBatch = dropped.LossAndGradient(parameters, data, [7, 6, 5, 4, 3, 2, 1, 0], gradient);
+        var otherSeed = new LeNetModel(2, 3, 16, dropout: 0.5, dropoutSeed: 4).LossAndGradient(parameters, data, batch, gradient);
+
+        Assert.True(Math.Abs(once - withoutDropout) > 1e-3, $"{once} vs {withoutDropout}");
+        Assert.Equal(once, twice);
+        Assert.NotEqual(once, otherSeed);
+        Assert.NotEqual(once, otherBatch);
+        // Loss is the evaluation loss: the full network, whatever the dropout rate.
+        Assert.Equal(withoutDropout, plain.Loss(parameters, data, batch), 12);
+        Assert.Equal(withoutDropout, dropped.Loss(parameters, data, batch), 12);
+    }
+
+    [Fact]
+    public void With_dropout_the_gradient_is_that_of_the_masked_network()
+    {
+        // H = 1: the single hidden unit is either dropped (the loss cannot depend on fc1 or the convolutions) or kept
+        // and scaled by 2. Find a row of each kind by the loss against a dropout-free twin.
+        var data = RandomImages(40, 10, seed: 71);
+        var plain = new LeNetModel(2, 2, 1);
+        var dropped = new LeNetModel(2, 2, 1, dropout: 0.5, dropoutSeed: 11);
+        var parameters = Shifted(plain, 72);
+        var gradient = new float[plain.ParameterCount];
+        var fc1Start = 2 * 25 + 2 + 2 * 50 + 2;
+        var sawDropped = false;
+        for (var row = 0; row < data.Count; row++)
+        {
+            dropped.LossAndGradient(parameters, data, [row], gradient);
+            var upstream = gradient.AsSpan(0, fc1Start + 32 + 1).ToArray();
+            if (upstream.All(g => g == 0))
+            {
+                sawDropped = true;
+                // Only the fc2 bias gets a gradient: softmax(b4) - e_y.
+                Assert.All(gradient.AsSpan(fc1Start + 33, 10).ToArray(), g => Assert.Equal(0f, g));
+            }
+        }
+        Assert.True(sawDropped);
+    }
+
+    [Fact]
+    public void Predict_picks_the_largest_logit()
+    {
+        // Zero weights everywhere: the logits are the fc2 biases.
+        var data = RandomImages(2, 10, seed: 81);
+        var model = new LeNetModel(2, 3, 8);
+        var parameters = new float[model.ParameterCount];
+        var b4 = model.ParameterCount - 10;
+        float[] biases = [0.1f, -2f, 0.3f, 1.5f, 0.2f, 1.4f, -1f, 0f, 1.49f, 0.7f];
+        biases.CopyTo(parameters, b4);
+        Assert.Equal(3, model.Predict(parameters, data, 0));
+        Assert.Equal(3, model.Predict(parameters, data, 1));
+        // Softmax cross-entropy of row 0 against its label, by hand.
+        var label = data.Label(0);
+        var logSumExp = Math.Log(biases.Sum(b => Math.Exp(b)));
+        Assert.Equal(logSumExp - biases[label], model.Loss(parameters, data, [0]), 6);
+    }
+
+    [Fact]
+    public void Training_separates_bright_left_from_bright_right_halves()
+    {
+        var random = new DeterministicRandom(91);
+        var count = 300;
+        var features = new float[count * 784];
+        var labels = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            var label = i % 2;
+            labels[i] = label;
+            for (var y = 0; y < 28; y++)
+            {
+                for (var x = 0; x < 28; x++)
+                {
+                    var bright = (x < 14) == (label == 0);
+                    features[i * 784 + y * 28 + x] = (float)((bright ? 0.6 : 0.0) + 0.4 * random.NextDouble());
+                }
+            }
+        }
+        var data = new Dataset(count, 784, features, labels, 2);
+        var model = new LeNetModel(2, 3, 8, dropout: 0.25, classes: 2, dropoutSeed: 5);
+        var parameters = new float[model.ParameterCount];
+        model.Initialize(parameters, new DeterministicRandom(92));
+        var optimizer = new SgdOptimizer(model.ParameterCount, 0.05, 0, 0);
+        var sampler = new MiniBatchSampler(Enumerable.Range(0, count).ToArray(), 16);
+        var gradient = new float[model.ParameterCount];
+        var batchRandom = new DeterministicRandom(93);
+        for (var step = 0; step < 30; step++)
+        {
+            model.LossAndGradient(parameters, data, sampler.Next(batchRandom), gradient);
+            optimizer.Step(parameters, gradient);
+        }
+        var accuracy = Evaluation.Accuracy(model, parameters, data);
+        Assert.True(accuracy > 0.9, $"accuracy {accuracy}");
+    }
+}
