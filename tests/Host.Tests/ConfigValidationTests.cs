@@ -101,6 +101,7 @@ public class ConfigValidationTests
     [InlineData("fedactors.attack.name = label-flip", "fedactors.attack.name", "classification task")]
     [InlineData("fedactors.model.name = mlp", "fedactors.model.name", "use linear")]
     [InlineData("fedactors.model.name = cnn", "fedactors.model.name", "mlp")]
+    [InlineData("fedactors.model.name = lenet", "fedactors.model.name", "fashion-mnist task")]
     [InlineData("fedactors.task.name = cnn", "fedactors.task.name", "linear-regression")]
     [InlineData("fedactors.task.linear-regression.train-samples = 5", "fedactors.task.linear-regression.train-samples", "10 workers")]
     [InlineData("fedactors.seed.base = auto", "fedactors.seed.base", "root seed")]

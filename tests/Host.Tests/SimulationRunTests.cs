@@ -135,4 +135,18 @@ public class SimulationRunTests
         // param_error is the distance from the saddle; the minima are at distance 1.
         Assert.InRange(Column(perturbed, "param_error")[^1], 0.9, 1.01);
     }
+
+    [Fact]
+    public void A_small_lenet_trains_on_fashion_mnist_through_the_actors_and_the_paper_widths_give_its_parameter_count()
+    {
+        var (csv, experiment) = Run(RepositoryFiles.Experiment("fashion-mnist-quick.conf"),
+            "fedactors.model.name=lenet", "fedactors.model.lenet.conv1=4", "fedactors.model.lenet.conv2=8",
+            "fedactors.model.lenet.hidden=32", "fedactors.rounds=3", "fedactors.eval.every=3",
+            "fedactors.task.fashion-mnist.train-samples=2000", "fedactors.task.fashion-mnist.test-samples=500");
+
+        // conv1 4*25+4, conv2 8*4*25+8, FC 32*(8*4*4)+32, FC 10*32+10.
+        Assert.Equal(104 + 808 + 4128 + 330, experiment.Model.ParameterCount);
+        Assert.True(Column(csv, "train_loss").All(double.IsFinite));
+        Assert.Equal(1_163_978, Learning.LeNetModel.Paper().ParameterCount);
+    }
 }

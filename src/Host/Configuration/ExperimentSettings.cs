@@ -56,7 +56,11 @@ public sealed record PartitionSettings(string Name, double DirichletAlpha, int S
 /// <param name="Hidden">Hidden layer widths of the mlp.</param>
 public sealed record ModelSettings(string Name, IReadOnlyList<int> Hidden)
 {
-    public bool Equals(ModelSettings? other) => other is not null && Name == other.Name && Hidden.SequenceEqual(other.Hidden);
+    /// <summary>The lenet widths and dropout (conv1, conv2, hidden, dropout).</summary>
+    public (int Conv1, int Conv2, int Hidden, double Dropout) LeNet { get; init; } = (64, 64, 1024, 0.5);
+
+    public bool Equals(ModelSettings? other) =>
+        other is not null && Name == other.Name && Hidden.SequenceEqual(other.Hidden) && LeNet == other.LeNet;
 
     public override int GetHashCode() => HashCode.Combine(Name, Hidden.Count);
 }

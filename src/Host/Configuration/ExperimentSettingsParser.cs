@@ -50,7 +50,7 @@ public static class ExperimentSettingsParser
 
     private static ModelSettings ParseModel(SettingsReader read, TaskSettings task)
     {
-        var name = read.OneOf("fedactors.model.name", ["auto", "linear", "softmax", "mlp"]);
+        var name = read.OneOf("fedactors.model.name", ["auto", "linear", "softmax", "mlp", "lenet"]);
         var classification = task.IsClassification;
         if (task is StrictSaddleTask)
         {
@@ -61,6 +61,8 @@ public static class ExperimentSettingsParser
         }
         if (name == "auto")
             name = classification ? "softmax" : "linear";
+        if (name == "lenet" && task is not FashionMnistTask)
+            throw new ConfigException("fedactors.model.name", $"lenet reads 28x28 images: it needs the fashion-mnist task, not {task.Name}");
         if (classification == (name == "linear"))
         {
             throw new ConfigException("fedactors.model.name",
@@ -73,7 +75,12 @@ public static class ExperimentSettingsParser
                 throw new ConfigException("fedactors.model.mlp.hidden", $"every width must be a positive integer, got '{width}'");
             hidden.Add(units);
         }
-        return new ModelSettings(name, hidden);
+        return new ModelSettings(name, hidden)
+        {
+            LeNet = (read.Int("fedactors.model.lenet.conv1", min: 1), read.Int("fedactors.model.lenet.conv2", min: 1),
+                read.Int("fedactors.model.lenet.hidden", min: 1),
+                read.Double("fedactors.model.lenet.dropout", min: 0, max: 1, maxExclusive: true)),
+        };
     }
 
     private static TaskSettings ParseTask(SettingsReader read, int workers)

@@ -58,6 +58,11 @@ public sealed class Experiment
         var (model, train, test, thetaStar) = BuildTask(settings.Task, settings.DataSeed);
         if (settings.Model.Name == "mlp" && settings.Task.IsClassification)
             model = new MlpModel(settings.Task.Dimension, settings.Model.Hidden, settings.Task.Classes);
+        if (settings.Model.Name == "lenet")
+        {
+            var (conv1, conv2, hidden, dropout) = settings.Model.LeNet;
+            model = new LeNetModel(conv1, conv2, hidden, dropout, settings.Task.Classes, dropoutSeed: SeedMixer.Derive(settings.TrainingSeed, DropoutTag));
+        }
         var shards = Partition(settings, train);
         var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, settings.Attack.Membership,
             round => RandomStreams.For(settings.TrainingSeed, RandomStreams.ByzantineIds, workerId: 0, round));
@@ -91,6 +96,9 @@ public sealed class Experiment
         var pipeline = ExperimentSettingsParser.BuildPipeline(settings.Aggregator, settings.Workers);
         return new Experiment(settings, model, server, pipeline, workers, roster, coalition);
     }
+
+    /// <summary>Roots LeNet's dropout masks at seed.training, apart from the other training streams.</summary>
+    private const ulong DropoutTag = 0xD809;
 
     /// <summary>Separates the partition's stream from data generation's, both rooted at seed.data.</summary>
     private const ulong PartitionTag = 0x5A4D;
