@@ -58,17 +58,7 @@ public class BulyanRuleTests
     }
 
     [Fact]
-    public void Is_translation_equivariant()
-    {
-        var rows = NaiveBaselines.Cluster(15, 64, seed: 6);
-        var shift = Enumerable.Range(0, 64).Select(j => 50f + j).ToArray();
-        var shifted = rows.Select(row => row.Select((x, j) => x + shift[j]).ToArray()).ToArray();
-        var (output, report) = NaiveBaselines.Run(new BulyanRule(3), rows);
-        var (moved, reportShifted) = NaiveBaselines.Run(new BulyanRule(3), shifted);
-        Assert.Equal(report.Weights.ToArray(), reportShifted.Weights.ToArray());
-        for (var j = 0; j < 64; j++)
-            Assert.Equal(output[j] + shift[j], moved[j], 1e-5 * (100 + Math.Abs(moved[j])));
-    }
+    public void Is_translation_equivariant() => NaiveBaselines.AssertTranslationEquivariant(() => new BulyanRule(3));
 
     [Theory]
     [InlineData(11, 2)]
