@@ -38,8 +38,8 @@ public sealed class ByzantineWorkerActor : ReceiveActor
                 var onPoison = new HonestGradient(setup with { Data = poisoned.Data, Shard = Enumerable.Range(0, poisoned.Data.Count).ToArray() });
                 ReceiveRounds(round =>
                 {
-                    // train_loss measures training on clean data, so the clean batch is differentiated too, for its loss.
-                    var loss = _honest.Compute(round);
+                    // train_loss measures training on clean data: the loss of the same batch unpoisoned.
+                    var loss = _honest.Loss(round);
                     onPoison.Compute(round);
                     Sender.Tell(new GradientReady(round.Round, setup.WorkerId, onPoison.Buffer, loss));
                 });

@@ -21,10 +21,13 @@ internal sealed class HonestGradient
     public float[] Buffer { get; }
 
     /// <returns>The batch loss at the round's model.</returns>
-    public double Compute(RoundStarted round)
-    {
-        var random = RandomStreams.For(_setup.TrainingSeed, RandomStreams.MiniBatch, _setup.WorkerId, round.Round);
-        var batch = _sampler.Next(random);
-        return _setup.Model.LossAndGradient(round.Model, _setup.Data, batch, Buffer);
-    }
+    public double Compute(RoundStarted round) =>
+        _setup.Model.LossAndGradient(round.Model, _setup.Data, Batch(round), Buffer);
+
+    /// <summary>The loss of the round's batch without its gradient: what a worker that trains on other data reports as
+    /// its honest loss.</summary>
+    public double Loss(RoundStarted round) => _setup.Model.Loss(round.Model, _setup.Data, Batch(round));
+
+    private ReadOnlySpan<int> Batch(RoundStarted round) =>
+        _sampler.Next(RandomStreams.For(_setup.TrainingSeed, RandomStreams.MiniBatch, _setup.WorkerId, round.Round));
 }
