@@ -83,6 +83,15 @@ public sealed class GradientMatrix
         return kept;
     }
 
+    /// <summary>
+    /// Row 0's first value, for kernels that walk many rows at once (row i starts <see cref="RowStride"/> floats further);
+    /// valid for the rows in use.
+    /// </summary>
+    internal ref readonly float Origin => ref _buffer[_origin];
+
+    /// <summary>Floats from one row's start to the next one's.</summary>
+    internal int RowStride => _stride;
+
     /// <summary>Makes every slot usable again for the next round (Rows = RowCapacity); does not clear data.</summary>
     public void ResetRows() => Rows = RowCapacity;
 }

@@ -47,9 +47,10 @@ internal static class TestData
         return permuted;
     }
 
-    /// <summary>Matrix shapes that cover the network path, the select path, odd and even n, and d off the vector width.</summary>
-    /// <summary>The fewest rows that take the transpose + select path.</summary>
-    public const int SelectionRows = OrderStatistics.NetworkMaxRows + 1;
+    /// <summary>The fewest rows that mean around median sorts by transposing tiles instead of by the network.</summary>
+    public const int SelectionRows = SortingNetwork.MaxWires + 1;
+
+    /// <summary>Matrix shapes that cover both sorting paths of meamed, odd and even n, and d off the vector width.</summary>
 
     public static TheoryData<int, int> Shapes()
     {

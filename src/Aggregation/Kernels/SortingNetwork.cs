@@ -16,9 +16,9 @@ internal static class SortingNetwork
     public const int WireWidth = 64;
 
     /// <summary>
-    /// Largest n the rules sort with a network. Measured on AVX-512 (OrderStatisticPathsBenchmark): the network beats
-    /// transpose + select up to about a thousand rows for the median and further for the trimmed mean; its
-    /// n wires of 256 bytes (256 KiB at this bound) still fit in the second-level cache.
+    /// Largest n mean around median sorts with a network. Measured on AVX-512 when the median also ran on it: the
+    /// network beat transposing and selecting up to about a thousand rows, and its n wires of 256 bytes (256 KiB at
+    /// this bound) still fit in the second-level cache.
     /// </summary>
     public const int MaxWires = 1024;
 

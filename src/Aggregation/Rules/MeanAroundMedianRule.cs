@@ -14,7 +14,7 @@ namespace FedActors.Aggregation;
 /// to the lower value, not to a row index). The kept values are summed in double in ascending order and rounded
 /// to float once, so the result depends only on the column's values: exactly invariant to permuting the rows.</para>
 /// <para>Columns are sorted 64 at a time by the vectorized sorting network up to
-/// <see cref="OrderStatistics.NetworkMaxRows"/> rows; above, a tile of columns is transposed into the workspace and
+/// <see cref="SortingNetwork.MaxWires"/> rows; above, a tile of columns is transposed into the workspace and
 /// each column sorted on its own. Both paths give the same bits.</para>
 /// <para>Report: row i's weight is the share of the kept values that were row i's, counting row i as kept at
 /// coordinate j when s[p] &lt;= x_ij &lt;= s[p+k-1] there, the smallest and largest kept values (see
@@ -22,7 +22,7 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class MeanAroundMedianRule : OrderStatisticRule
 {
-    /// <summary>Floats per transposed tile of the large-n path: 256 KiB, as in <see cref="OrderStatistics"/>.</summary>
+    /// <summary>Floats per transposed tile of the large-n path: 256 KiB, which stays in the second-level cache while each column is sorted.</summary>
     private const int TileFloats = 64 * 1024;
 
     private const int MaxTileColumns = 64;
@@ -69,7 +69,7 @@ public sealed class MeanAroundMedianRule : OrderStatisticRule
         RuleArguments.CheckRange(this, matrix, range, output.Length);
         ArgumentNullException.ThrowIfNull(workspace);
         var kept = matrix.Rows - F;
-        if (matrix.Rows <= OrderStatistics.NetworkMaxRows)
+        if (matrix.Rows <= SortingNetwork.MaxWires)
             AggregateByNetwork(matrix, range, kept, output, workspace, low, high);
         else
             AggregateBySorting(matrix, range, kept, output, workspace, low, high);
