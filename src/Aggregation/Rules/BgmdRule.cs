@@ -154,53 +154,98 @@ public sealed class BgmdRule : IStatefulRule
     /// <summary>The k columns of largest score, ties to the lower index, ascending.</summary>
     internal static int[] TopColumns(double[] scores, int k)
     {
-        var d = scores.Length;
-        var keys = new double[d];
-        var order = new int[d];
-        for (var j = 0; j < d; j++)
-        {
+        var keys = new double[scores.Length];
+        for (var j = 0; j < keys.Length; j++)
             keys[j] = -scores[j];
-            order[j] = j;
-        }
-        return TakeBest(keys, order, k);
+        return TakeBest(keys, k);
     }
 
     /// <summary>k columns sampled without replacement with probability proportional to the score, ascending.</summary>
     internal static int[] SampleColumns(double[] scores, int k, Random random)
     {
-        var d = scores.Length;
-        var keys = new double[d];
-        var order = new int[d];
-        for (var j = 0; j < d; j++)
+        var keys = new double[scores.Length];
+        for (var j = 0; j < keys.Length; j++)
         {
             var u = 1 - random.NextDouble();
-            // Largest log(u)/s first, so sort ascending on its negation; score 0 gives +infinity: last.
+            // Largest log(u)/s first, i.e. the smallest of its negation; score 0 gives +infinity: last.
             keys[j] = scores[j] > 0 ? -Math.Log(u) / scores[j] : double.PositiveInfinity;
-            order[j] = j;
         }
-        return TakeBest(keys, order, k);
+        return TakeBest(keys, k);
     }
 
-    /// <summary>The k smallest keys, ties at the boundary to the lower column; ascending column order.</summary>
-    private static int[] TakeBest(double[] keys, int[] order, int k)
+    /// <summary>
+    /// The columns of the k smallest keys, ties at the boundary to the lower column, in ascending column order: the
+    /// k-th smallest key by selection (linear time; sorting all d keys took a quarter of the rule's time at d = 10^5),
+    /// then one scan in column order. Overwrites <paramref name="keys"/>' order only in a copy.
+    /// </summary>
+    private static int[] TakeBest(double[] keys, int k)
     {
-        // Array.Sort is not stable, so only the set strictly below the k-th key is taken from the sort; the tied keys at
-        // the boundary are filled in column order.
-        Array.Sort(keys, order);
-        var boundary = keys[k - 1];
-        var chosen = new List<int>(k);
-        var tied = new List<int>();
-        for (var r = 0; r < keys.Length; r++)
+        var boundary = KthSmallest((double[])keys.Clone(), k - 1);
+        var below = 0;
+        foreach (var key in keys)
         {
-            if (keys[r] < boundary)
-                chosen.Add(order[r]);
-            else if (keys[r] == boundary)
-                tied.Add(order[r]);
+            if (key < boundary)
+                below++;
         }
-        tied.Sort();
-        chosen.AddRange(tied.Take(k - chosen.Count));
-        chosen.Sort();
-        return chosen.ToArray();
+        var tiedToTake = k - below;
+        var chosen = new int[k];
+        var count = 0;
+        for (var j = 0; j < keys.Length; j++)
+        {
+            if (keys[j] < boundary || (keys[j] == boundary && tiedToTake-- > 0))
+                chosen[count++] = j;
+        }
+        return chosen;
+    }
+
+    /// <summary>
+    /// The value of rank k (0-based) of <paramref name="values"/>, which it reorders: quickselect with a median-of-three
+    /// pivot and a three-way partition (many equal keys, e.g. columns of score 0, end in one step), falling back to
+    /// sorting what is left when partitioning stops shrinking the range, so the worst case is O(d log d).
+    /// </summary>
+    internal static double KthSmallest(Span<double> values, int k)
+    {
+        var lo = 0;
+        var hi = values.Length - 1;
+        var partitionsLeft = 2 * System.Numerics.BitOperations.Log2((uint)values.Length) + 4;
+        while (hi > lo)
+        {
+            if (partitionsLeft-- == 0)
+            {
+                values[lo..(hi + 1)].Sort();
+                return values[k];
+            }
+            var a = values[lo];
+            var b = values[lo + (hi - lo) / 2];
+            var c = values[hi];
+            var pivot = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+            int less = lo, i = lo, greater = hi;
+            while (i <= greater)
+            {
+                var value = values[i];
+                if (value < pivot)
+                {
+                    values[i++] = values[less];
+                    values[less++] = value;
+                }
+                else if (value > pivot)
+                {
+                    values[i] = values[greater];
+                    values[greater--] = value;
+                }
+                else
+                {
+                    i++;
+                }
+            }
+            if (k < less)
+                hi = less - 1;
+            else if (k > greater)
+                lo = greater + 1;
+            else
+                return pivot;
+        }
+        return values[k];
     }
 
     public void SaveState(BinaryWriter writer)

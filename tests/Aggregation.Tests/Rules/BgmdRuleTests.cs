@@ -121,6 +121,34 @@ public class BgmdRuleTests
         Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7], BgmdRule.TopColumns(scores, 8));
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 7)]
+    [InlineData(1000, 3)]
+    [InlineData(100_000, 1000)]
+    public void Kth_smallest_matches_sorting_on_random_keys_with_heavy_ties(int length, int distinct)
+    {
+        var random = new Random(length);
+        var keys = Enumerable.Range(0, length)
+            .Select(_ => distinct == 0 ? random.NextDouble() : random.Next(distinct) - distinct / 2.0).ToArray();
+        var sorted = keys.Order().ToArray();
+        foreach (var k in new[] { 0, length / 3, length / 2, length - 1 })
+            Assert.Equal(sorted[k], BgmdRule.KthSmallest((double[])keys.Clone(), k));
+    }
+
+    [Fact]
+    public void Top_k_matches_a_stable_sort_of_the_scores_on_random_ties()
+    {
+        var random = new Random(11);
+        var scores = Enumerable.Range(0, 5000).Select(_ => (double)random.Next(40)).ToArray();
+        foreach (var k in new[] { 1, 17, 500, 4999, 5000 })
+        {
+            // OrderBy is stable: equal scores keep ascending column order.
+            var expected = Enumerable.Range(0, scores.Length).OrderByDescending(j => scores[j]).Take(k).Order().ToArray();
+            Assert.Equal(expected, BgmdRule.TopColumns(scores, k));
+        }
+    }
+
     [Fact]
     public void Sampling_follows_the_scores_and_never_takes_a_zero_score_column_while_others_remain()
     {
