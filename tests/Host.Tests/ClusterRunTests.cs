@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
 using FedActors.Actors;
+using FedActors.Actors.Checkpoints;
 using FedActors.Actors.Cluster;
 using FedActors.Host.Cluster;
 using FedActors.Host.Configuration;
@@ -33,9 +34,11 @@ public class ClusterRunTests
 
     private sealed record Node(ActorSystem System, Experiment Experiment, string Fingerprint);
 
-    private static Node Start(string[] overrides, params string[] roles)
+    private static Node Start(string[] overrides, params string[] roles) => StartFrom(RepositoryFiles.Experiment(Quickstart), overrides, roles);
+
+    private static Node StartFrom(string experimentPath, string[] overrides, params string[] roles)
     {
-        var merged = ExperimentConfig.Load(RepositoryFiles.Experiment(Quickstart), overrides);
+        var merged = ExperimentConfig.Load(experimentPath, overrides);
         var settings = ExperimentSettingsParser.Parse(merged);
         var config = TestNode.WithFallback(ClusterNode.ActorSystemConfig(merged, ClusterSettings.Reference, roles, "127.0.0.1", 0, []));
         return new Node(ActorSystem.Create("fedactors", config), Experiment.Build(settings), ClusterNode.Fingerprint(merged, settings));
@@ -44,9 +47,9 @@ public class ClusterRunTests
     private static readonly ClusterSettings ThreeNodes = ClusterSettings.From(ClusterSettings.Reference) with { MinMembers = 3 };
 
     /// <summary>A coordinator node and two workers nodes joined to it; the caller runs and terminates them.</summary>
-    private static (Node Coordinator, Node[] Workers) StartCluster(string[] overrides)
+    private static (Node Coordinator, Node[] Workers) StartCluster(string[] overrides, Node? coordinatorNode = null)
     {
-        var coordinator = Start(overrides, ClusterRoles.Coordinator);
+        var coordinator = coordinatorNode ?? Start(overrides, ClusterRoles.Coordinator);
         var workers = new[] { Start(overrides, ClusterRoles.Workers), Start(overrides, ClusterRoles.Workers) };
         var seed = Akka.Cluster.Cluster.Get(coordinator.System).SelfAddress;
         Akka.Cluster.Cluster.Get(coordinator.System).Join(seed);
@@ -108,6 +111,68 @@ public class ClusterRunTests
     }
 
     public static TheoryData<string> Attacks() => ["sign-flip", "alie"];
+
+    [Fact]
+    public async Task A_cluster_run_stopped_after_its_checkpoint_and_resumed_gives_the_single_process_metrics()
+    {
+        // Momentum and a stateful rule (centered clipping keeps its centre), so the checkpoint carries optimizer and
+        // rule state; a colluding attack, so the coalition on the coordinator's node is part of the resumed run too.
+        string[] overrides = ["fedactors.rounds=14", "fedactors.checkpoint.every=4", "fedactors.training.momentum=0.9",
+            "fedactors.aggregator.rule=centered-clipping", "fedactors.attack.name=alie"];
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        try
+        {
+            var (coordinator, workers) = StartCluster(overrides);
+            try
+            {
+                File.WriteAllText(Path.Combine(directory, "config.conf"), ResultsWriter.ResolvedConfig(
+                    ExperimentConfig.Load(RepositoryFiles.Experiment(Quickstart), overrides), coordinator.Experiment.Settings));
+                foreach (var node in workers)
+                    _ = ClusterNode.RunWorkersAsync(node.System, node.Experiment, ThreeNodes, node.Fingerprint);
+                using var stop = new CancellationTokenSource();
+                // As in CheckpointResumeTests: the stop comes from the metrics actor's thread after row 6, and holding
+                // that thread keeps it from writing later rows while the systems go down. Whichever checkpoint
+                // survives, the resumed run must end with the uninterrupted run's metrics.
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ClusterNode.RunCoordinatorAsync(coordinator.System,
+                    coordinator.Experiment, ThreeNodes, coordinator.Fingerprint, directory, hostsWorkers: false, metrics =>
+                    {
+                        if (metrics.Round != 6)
+                            return;
+                        stop.Cancel();
+                        Thread.Sleep(500);
+                    }, stop.Token).WaitAsync(Generous));
+            }
+            finally
+            {
+                await Task.WhenAll(workers.Append(coordinator).Select(node => node.System.Terminate())).WaitAsync(Generous);
+            }
+            var checkpoint = RunCheckpoint.Read(directory);
+            Assert.True(checkpoint.Round is 4 or 8 or 12, $"checkpoint at round {checkpoint.Round}");
+
+            // The resumed coordinator reads the folder's config.conf, as `fedactors node --resume DIR` does, while the
+            // workers nodes load the original experiment: the fingerprints must agree or the workers would refuse.
+            var resumedCoordinator = StartFrom(Path.Combine(directory, "config.conf"), [], ClusterRoles.Coordinator);
+            var (resumed, resumedWorkers) = StartCluster(overrides, resumedCoordinator);
+            try
+            {
+                var workerRuns = resumedWorkers.Select(node => ClusterNode.RunWorkersAsync(node.System, node.Experiment, ThreeNodes, node.Fingerprint)).ToArray();
+                var outcome = await ClusterNode.RunCoordinatorAsync(resumed.System, resumed.Experiment, ThreeNodes, resumed.Fingerprint,
+                    directory, hostsWorkers: false, resumeFrom: checkpoint).WaitAsync(Generous);
+                Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+                Assert.All(await Task.WhenAll(workerRuns).WaitAsync(Generous), e => Assert.True(e.RunFinished, e.Detail));
+            }
+            finally
+            {
+                await Task.WhenAll(resumedWorkers.Append(resumed).Select(node => node.System.Terminate())).WaitAsync(Generous);
+            }
+
+            Assert.Equal(WithoutTimingColumns(SingleProcess(overrides)), WithoutTimingColumns(File.ReadAllText(Path.Combine(directory, "metrics.csv"))));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Attacks))]

@@ -10,6 +10,8 @@ public static class ClusterRoles
 {
     public const string Coordinator = "coordinator";
     public const string Workers = "workers";
+
+    public static IReadOnlyList<string> All { get; } = [Coordinator, Workers];
 }
 
 /// <summary>The run's coalition, as this message's sender: colluding workers on the receiving node talk to it.</summary>

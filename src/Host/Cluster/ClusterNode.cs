@@ -3,6 +3,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
 using FedActors.Actors;
+using FedActors.Actors.Checkpoints;
 using FedActors.Actors.Cluster;
 using FedActors.Actors.Serialization;
 using FedActors.Host.Configuration;
@@ -42,13 +43,22 @@ public static class ClusterNode
 
     /// <summary>Runs the experiment as the cluster's coordinator; metrics.csv goes into <paramref name="resultsDirectory"/>.</summary>
     /// <param name="hostsWorkers">This node also carries the workers role (its node actor is started here).</param>
+    /// <param name="resumeFrom">A checkpoint of this experiment in <paramref name="resultsDirectory"/>: as for
+    /// <see cref="SimulationRunner.RunAsync"/>, the server and the rule are restored from it and the run continues with
+    /// the round after it. The workers nodes need nothing from it: a worker keeps no state across rounds.</param>
     public static async Task<RunOutcome> RunCoordinatorAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
         string fingerprint, string resultsDirectory, bool hostsWorkers, Action<RoundMetrics>? onRound = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, RunCheckpoint? resumeFrom = null)
     {
         var settings = experiment.Settings;
+        if (resumeFrom is not null)
+        {
+            if (resumeFrom.Round >= settings.Rounds)
+                throw new InvalidOperationException($"the checkpoint is at round {resumeFrom.Round} of {settings.Rounds}: the run already finished");
+            RunCheckpoint.RestoreCoordinator(resumeFrom.CoordinatorState, experiment.Server, experiment.Pipeline.Rule);
+        }
         var relay = system.ActorOf(RelayActor.Props(cluster.ChunkBytes), RelayActor.Name);
-        var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
+        var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound, resumeFrom), "metrics");
         var pool = system.ActorOf(
             AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
         var evaluator = experiment.Server.HasTestAccuracy ? system.ActorOf(EvaluatorActor.Props(experiment.Server, metrics), "evaluator") : null;
@@ -60,7 +70,7 @@ public static class ClusterNode
         var run = system.ActorOf(ClusterRunActor.Props(new ClusterRunSetup(
             settings.Workers, cluster.MinMembers, cluster.StartTimeout, cluster.FinishTimeout, fingerprint, relay, coalition,
             (workers, recipients) => SimulationRunner.CoordinatorSetupFor(experiment, workers, pool, metrics, coalition, evaluator,
-                resumeFrom: null, recipients))), ClusterRunActor.Name);
+                resumeFrom, recipients))), ClusterRunActor.Name);
         var answer = await run.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
         return answer switch
         {
