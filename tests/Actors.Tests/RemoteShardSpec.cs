@@ -132,7 +132,7 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
     public static TheoryData<object> HyperionMessages() =>
     [
         new ShardStarted(3),
-        new ShardsStarted(2),
+        new ShardsStarted(1, 2),
         new ShardsRefused("another experiment"),
         new RangeWorkFailed(7, 1, "boom"),
         ShardsReady.Instance,
@@ -149,9 +149,9 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
     [Fact]
     public void A_shard_assignment_round_trips_through_hyperion()
     {
-        var assigned = new ShardsAssigned("ABCD", [new ShardSpec(0, 0, 1024), new ShardSpec(2, 2048, 300)]);
+        var assigned = new ShardsAssigned("ABCD", 1, [new ShardSpec(0, 0, 1024), new ShardSpec(2, 2048, 300)]);
         var back = (ShardsAssigned)RoundTrip(assigned);
-        Assert.Equal("ABCD", back.Fingerprint);
+        Assert.Equal(("ABCD", 1), (back.Fingerprint, back.Node));
         Assert.Equal(assigned.Shards, back.Shards);
 
         var placed = (ShardsPlaced)RoundTrip(new ShardsPlaced([TestActor, null]));

@@ -112,6 +112,99 @@ public class ClusterRunTests
 
     public static TheoryData<string> Attacks() => ["sign-flip", "alie"];
 
+    /// <summary>Three blocks of coordinates over three shards, 20 workers, few samples: small enough to be quick, wide
+    /// enough that the aggregator node's shards hold block-tree nodes the pool must combine with its own.</summary>
+    private static string[] Wide(string rule, int rounds) =>
+    [
+        $"fedactors.rounds={rounds}", "fedactors.workers.count=20", "fedactors.workers.byzantine=4",
+        "fedactors.task.linear-regression.dimension=2500", "fedactors.task.linear-regression.train-samples=2000",
+        "fedactors.aggregator.shards=3", $"fedactors.aggregator.rule={rule}",
+    ];
+
+    /// <summary>
+    /// Node 0 is the coordinator (with the roles given after it); the others join it. Runs to the end and returns the
+    /// outcome, metrics.csv and how each other node ended.
+    /// </summary>
+    private static async Task<(RunOutcome Outcome, string Csv, NodeRunEnded[] Ended)> RunNodes(string[] overrides, string[][] roles,
+        Action<RoundMetrics, Node[]>? onRound = null)
+    {
+        var nodes = roles.Select(r => Start(overrides, r)).ToArray();
+        var seed = Akka.Cluster.Cluster.Get(nodes[0].System).SelfAddress;
+        foreach (var node in nodes)
+            Akka.Cluster.Cluster.Get(node.System).Join(seed);
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        var settings = ClusterSettings.From(ClusterSettings.Reference) with { MinMembers = nodes.Length };
+        try
+        {
+            var others = nodes.Skip(1).Zip(roles.Skip(1))
+                .Select(pair => ClusterNode.RunNodeAsync(pair.First.System, pair.First.Experiment, settings, pair.First.Fingerprint, pair.Second))
+                .ToArray();
+            var outcome = await ClusterNode.RunCoordinatorAsync(nodes[0].System, nodes[0].Experiment, settings, nodes[0].Fingerprint, directory,
+                hostsWorkers: roles[0].Contains(ClusterRoles.Workers), metrics => onRound?.Invoke(metrics, nodes)).WaitAsync(Generous);
+            var ended = await Task.WhenAll(others.Select(run => run.WaitAsync(Generous).ContinueWith(t =>
+                t.IsCompletedSuccessfully ? t.Result : new NodeRunEnded(false, t.Exception?.GetBaseException().Message ?? "cancelled"))));
+            return (outcome, File.ReadAllText(Path.Combine(directory, "metrics.csv")), ended);
+        }
+        finally
+        {
+            await Task.WhenAll(nodes.Select(node => node.System.Terminate())).WaitAsync(Generous);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    public static TheoryData<string> ShardedRules() => ["geometric-median", "bulyan"];
+
+    [Theory]
+    [MemberData(nameof(ShardedRules))]
+    public async Task Shards_on_an_aggregator_node_give_the_single_process_metrics_byte_for_byte(string rule)
+    {
+        // geometric-median: a coordinate-wise start and fused weighted-sum + distance sweeps; bulyan: a Gram matrix, a
+        // mix kept on the shards, and a coordinate-wise pass with kept-value counts on the mixed rows.
+        var overrides = Wide(rule, rounds: 6);
+
+        var hosted = -1;
+
+        var (outcome, csv, ended) = await RunNodes(overrides,
+            [[ClusterRoles.Coordinator], [ClusterRoles.Workers], [ClusterRoles.Aggregator]], (metrics, nodes) =>
+            {
+                if (metrics.Round == 1)
+                    hosted = Enumerable.Range(0, 3).Count(k => nodes[2].System.ActorSelection($"/user/{NodeAggregatorActor.Name}/shard-{k}")
+                        .ResolveOne(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully).Result);
+            });
+
+        Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+        // Every shard ran on the aggregator node, none in the coordinator's process.
+        Assert.Equal(3, hosted);
+        Assert.Equal(WithoutTimingColumns(SingleProcess(overrides)), WithoutTimingColumns(csv));
+        Assert.All(ended, e => Assert.True(e.RunFinished, e.Detail));
+    }
+
+    [Fact]
+    public async Task An_aggregator_node_that_leaves_mid_run_costs_nothing_but_a_retried_round()
+    {
+        // The round deadline is far beyond the test's patience, so a pool that kept waiting for the departed shards
+        // would fail the test by timing out; the metrics must still be the single-process run's.
+        var overrides = Wide("bulyan", rounds: 10).Append("fedactors.round.deadline=600s").ToArray();
+        var left = 0;
+
+        var (outcome, csv, ended) = await RunNodes(overrides,
+            [[ClusterRoles.Coordinator, ClusterRoles.Workers], [ClusterRoles.Workers], [ClusterRoles.Aggregator]],
+            (metrics, nodes) =>
+            {
+                if (metrics.Round != 3 || Interlocked.Exchange(ref left, 1) == 1)
+                    return;
+                // Cut the node's link first so the passes in flight are lost, then let it leave the cluster.
+                var node = nodes[2].System;
+                node.ActorSelection("/user/" + RelayActor.Name).Tell(PoisonPill.Instance);
+                _ = node.Terminate();
+            });
+
+        Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+        Assert.Equal(1, left);
+        Assert.Equal(WithoutTimingColumns(SingleProcess(overrides)), WithoutTimingColumns(csv));
+        Assert.True(ended[0].RunFinished, ended[0].Detail);
+    }
+
     [Fact]
     public async Task A_cluster_run_stopped_after_its_checkpoint_and_resumed_gives_the_single_process_metrics()
     {

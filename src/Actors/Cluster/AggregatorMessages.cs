@@ -21,14 +21,14 @@ public sealed record RemoteRangeWorkCompleted(long Pass, int ShardIndex, RangePa
 public sealed record ShardSpec(int Index, int Start, int Length);
 
 /// <summary>The aggregator node hosts these shards (possibly none) for the experiment whose resolved configuration
-/// hashes to <paramref name="Fingerprint"/>.</summary>
-public sealed record ShardsAssigned(string Fingerprint, ShardSpec[] Shards);
+/// hashes to <paramref name="Fingerprint"/>; <paramref name="Node"/> numbers the assignment, for the answer.</summary>
+public sealed record ShardsAssigned(string Fingerprint, int Node, ShardSpec[] Shards);
 
 /// <summary>A shard started; the message's sender is the shard actor the pool sends the shard's work to.</summary>
 public sealed record ShardStarted(int Index);
 
 /// <summary>Every shard of the assignment started (each announced before this); the sender is the node's actor.</summary>
-public sealed record ShardsStarted(int Count);
+public sealed record ShardsStarted(int Node, int Count);
 
 public sealed record ShardsRefused(string Reason);
 

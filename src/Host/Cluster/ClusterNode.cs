@@ -6,6 +6,7 @@ using FedActors.Actors;
 using FedActors.Actors.Checkpoints;
 using FedActors.Actors.Cluster;
 using FedActors.Actors.Serialization;
+using FedActors.Aggregation;
 using FedActors.Host.Configuration;
 using FedActors.Host.Running;
 
@@ -70,7 +71,8 @@ public static class ClusterNode
         var run = system.ActorOf(ClusterRunActor.Props(new ClusterRunSetup(
             settings.Workers, cluster.MinMembers, cluster.StartTimeout, cluster.FinishTimeout, fingerprint, relay, coalition,
             (workers, recipients) => SimulationRunner.CoordinatorSetupFor(experiment, workers, pool, metrics, coalition, evaluator,
-                resumeFrom, recipients))), ClusterRunActor.Name);
+                resumeFrom, recipients),
+            pool, CoordinatePartition.Split(experiment.Model.ParameterCount, settings.Aggregator.Shards))), ClusterRunActor.Name);
         var answer = await run.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
         return answer switch
         {
@@ -81,12 +83,27 @@ public static class ClusterNode
     }
 
     /// <summary>Hosts the block of workers the coordinator assigns, until the coordinator ends the run or leaves.</summary>
-    public static async Task<NodeRunEnded> RunWorkersAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
-        string fingerprint, CancellationToken cancellation = default)
+    public static Task<NodeRunEnded> RunWorkersAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
+        string fingerprint, CancellationToken cancellation = default) =>
+        RunNodeAsync(system, experiment, cluster, fingerprint, [ClusterRoles.Workers], cancellation);
+
+    /// <summary>
+    /// A node without the coordinator role: hosts the workers (workers role) and the aggregator shards (aggregator
+    /// role) the coordinator assigns, until the coordinator ends the run (every part acknowledged it) or leaves.
+    /// </summary>
+    public static async Task<NodeRunEnded> RunNodeAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
+        string fingerprint, IReadOnlyCollection<string> roles, CancellationToken cancellation = default)
     {
         system.ActorOf(RelayActor.Props(cluster.ChunkBytes), RelayActor.Name);
-        var node = system.ActorOf(NodeWorkersActor.Props(SetupsOf(experiment), fingerprint), NodeWorkersActor.Name);
-        return await node.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation);
+        var parts = new List<IActorRef>();
+        if (roles.Contains(ClusterRoles.Workers))
+            parts.Add(system.ActorOf(NodeWorkersActor.Props(SetupsOf(experiment), fingerprint), NodeWorkersActor.Name));
+        if (roles.Contains(ClusterRoles.Aggregator))
+            parts.Add(system.ActorOf(NodeAggregatorActor.Props(fingerprint), NodeAggregatorActor.Name));
+        if (parts.Count == 0)
+            throw new ArgumentException($"a node without the {ClusterRoles.Coordinator} role needs the {ClusterRoles.Workers} or the {ClusterRoles.Aggregator} role", nameof(roles));
+        var ended = await Task.WhenAll(parts.Select(part => part.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation)));
+        return new NodeRunEnded(ended.All(e => e.RunFinished), string.Join("; ", ended.Select(e => e.Detail).Distinct()));
     }
 
     /// <summary>The setups of one block; every node builds the same experiment from the same file and seed, so worker

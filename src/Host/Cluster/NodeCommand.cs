@@ -11,8 +11,8 @@ namespace FedActors.Host.Cluster;
 
 /// <summary>
 /// <c>fedactors node</c>: one process of a cluster run. A coordinator node writes the results folder exactly as
-/// <c>fedactors run --out</c> does; a workers node hosts the block of workers it is assigned and exits when the
-/// coordinator ends the run (0) or leaves without ending it (1).
+/// <c>fedactors run --out</c> does; a workers node hosts the block of workers it is assigned, an aggregator node the
+/// aggregator shards, and either exits when the coordinator ends the run (0) or leaves without ending it (1).
 /// </summary>
 public static class NodeCommand
 {
@@ -20,7 +20,7 @@ public static class NodeCommand
     {
         var roles = new Option<string[]>("--role")
         {
-            Description = $"{ClusterRoles.Coordinator} or {ClusterRoles.Workers} (repeatable: one node may carry both)",
+            Description = $"{ClusterRoles.Coordinator}, {ClusterRoles.Workers} or {ClusterRoles.Aggregator} (repeatable: one node may carry several)",
             Arity = ArgumentArity.OneOrMore,
             Required = true,
             AllowMultipleArgumentsPerToken = false,
@@ -55,7 +55,7 @@ public static class NodeCommand
             Description = "Override one key (repeatable); fedactors.cluster.* keys are the node's (hocon/cluster.conf), the rest the experiment's",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("node", "Run one node of a cluster run (Akka.Cluster): the coordinator, a workers node, or both")
+        var command = new Command("node", "Run one node of a cluster run (Akka.Cluster): the coordinator, a workers node, an aggregator node, or several roles at once")
         {
             roles, experiment, hostname, port, seeds, output, overrides, resume,
         };
@@ -175,7 +175,7 @@ public static class NodeCommand
                 Akka.Cluster.Cluster.Get(system).SelfAddress, string.Join(", ", roles), settings.Name, fingerprint);
             return coordinator
                 ? RunCoordinator(system, experiment, merged, cluster, fingerprint, resultsDirectory!, hostsWorkers, checkpoint)
-                : RunWorkers(system, experiment, cluster, fingerprint);
+                : RunNode(system, experiment, cluster, fingerprint, roles);
         }
         finally
         {
@@ -210,15 +210,15 @@ public static class NodeCommand
         return Program.ExitOk;
     }
 
-    private static int RunWorkers(ActorSystem system, Experiment experiment, ClusterSettings cluster, string fingerprint)
+    private static int RunNode(ActorSystem system, Experiment experiment, ClusterSettings cluster, string fingerprint, IReadOnlyList<string> roles)
     {
-        var ended = ClusterNode.RunWorkersAsync(system, experiment, cluster, fingerprint).GetAwaiter().GetResult();
+        var ended = ClusterNode.RunNodeAsync(system, experiment, cluster, fingerprint, roles.Distinct().ToArray()).GetAwaiter().GetResult();
         if (ended.RunFinished)
         {
-            Log.Information("Workers node done: {Detail}", ended.Detail);
+            Log.Information("Node ({Roles}) done: {Detail}", string.Join(", ", roles.Distinct()), ended.Detail);
             return Program.ExitOk;
         }
-        Log.Error("Workers node stopped: {Detail}", ended.Detail);
+        Log.Error("Node ({Roles}) stopped: {Detail}", string.Join(", ", roles.Distinct()), ended.Detail);
         return Program.ExitRunFailed;
     }
 }
