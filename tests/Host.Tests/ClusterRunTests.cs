@@ -309,5 +309,8 @@ public class ClusterRunTests
         Assert.Equal(50, accepted[^1]);
         Assert.All(missing.Zip(accepted), row => Assert.Equal(100, row.First + row.Second));
         Assert.True(ended[1].RunFinished, ended[1].Detail);
+        // The departed node's own wait ends as it leaves (it sees the others removed, or its system stop), not never.
+        Assert.False(ended[0].RunFinished);
+        Assert.Matches("actor system stopped|coordinator node .* left", ended[0].Detail);
     }
 }

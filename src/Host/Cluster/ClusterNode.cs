@@ -102,7 +102,12 @@ public static class ClusterNode
             parts.Add(system.ActorOf(NodeAggregatorActor.Props(fingerprint), NodeAggregatorActor.Name));
         if (parts.Count == 0)
             throw new ArgumentException($"a node without the {ClusterRoles.Coordinator} role needs the {ClusterRoles.Workers} or the {ClusterRoles.Aggregator} role", nameof(roles));
-        var ended = await Task.WhenAll(parts.Select(part => part.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation)));
+        var answers = Task.WhenAll(parts.Select(part => part.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation)));
+        // An actor system that shuts down (the node was downed, or left) never answers a pending Ask: without this
+        // the node's process would wait forever.
+        if (await Task.WhenAny(answers, system.WhenTerminated) != answers)
+            return new NodeRunEnded(false, "this node's actor system stopped before the run finished");
+        var ended = await answers;
         return new NodeRunEnded(ended.All(e => e.RunFinished), string.Join("; ", ended.Select(e => e.Detail).Distinct()));
     }
 
