@@ -220,6 +220,9 @@ internal sealed class ShardActorExecutor(CoordinateRange[] ranges, IActorRef[] s
         }
     }
 
+    /// <summary>In process every shard reads the pool's matrices; a remote shard holds its columns on its node.</summary>
+    public bool SharesMatrices => !HasRemote;
+
     public ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangeWork work) => Start(work, null);
 
     public ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangePassPlan plan) => Start(plan.Work, plan);

@@ -24,6 +24,10 @@ public interface IRangeExecutor
     /// <see cref="RangePassPlan.Describe"/> and hands their answers to <see cref="RangePassPlan.Place"/>.
     /// </summary>
     ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangePassPlan plan) => RunAsync(plan.Work);
+
+    /// <summary>Every shard reads and writes the caller's matrices, so a row can be read directly rather than by a
+    /// pass (ByzantineSGD reads every row, every round); false when some shard holds its columns elsewhere.</summary>
+    bool SharesMatrices => true;
 }
 
 /// <summary>Runs range work in this process: inline for one shard, with Parallel.For for several.</summary>

@@ -170,16 +170,15 @@ public sealed class MatrixPasses : IMatrixPasses
             _selectedPasses = Local(_selected, shards: 1, checkFinite: false);
         }
         var selected = _selected;
+        if (_executor.SharesMatrices)
+        {
+            Gather(Matrix, columns, selected, 0, columns.Length);
+            return _selectedPasses!;
+        }
         await _executor.RunAsync(new RangePassPlan((range, _) =>
             {
                 var (first, end) = ColumnsIn(columns, range);
-                for (var i = 0; i < Rows; i++)
-                {
-                    var source = Matrix.RowView(i);
-                    var target = selected.Row(i);
-                    for (var c = first; c < end; c++)
-                        target[c] = source[columns[c]];
-                }
+                Gather(Matrix, columns, selected, first, end);
                 return null;
             },
             range =>
@@ -203,6 +202,11 @@ public sealed class MatrixPasses : IMatrixPasses
         FiniteCheck.Length(destination, Columns, nameof(destination));
         if ((uint)row >= (uint)Rows)
             throw new ArgumentOutOfRangeException(nameof(row), row, $"row must be in [0, {Rows})");
+        if (_executor.SharesMatrices)
+        {
+            Matrix.RowView(row).CopyTo(destination);
+            return;
+        }
         await _executor.RunAsync(new RangePassPlan((range, _) =>
             {
                 Matrix.RowView(row).Slice(range.Start, range.Length).CopyTo(destination.AsSpan(range.Start));
@@ -210,6 +214,18 @@ public sealed class MatrixPasses : IMatrixPasses
             },
             _ => new CopyRowPass(Level, row),
             (range, result) => PlaceFloats(result, destination, range.Start)));
+    }
+
+    /// <summary>target[i][c] = source[i][columns[c]] for every row and c in [first, end).</summary>
+    private static void Gather(GradientMatrix source, int[] columns, GradientMatrix target, int first, int end)
+    {
+        for (var i = 0; i < source.Rows; i++)
+        {
+            var from = source.RowView(i);
+            var to = target.Row(i);
+            for (var c = first; c < end; c++)
+                to[c] = from[columns[c]];
+        }
     }
 
     /// <summary>The indices [first, end) of the ascending <paramref name="columns"/> that fall in the range.</summary>

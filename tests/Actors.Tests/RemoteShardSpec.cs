@@ -200,6 +200,13 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
 
         public IReadOnlyList<CoordinateRange> Ranges => _ranges;
 
+        /// <summary>So row copies and column selections also go to the shards as passes.</summary>
+        public bool SharesMatrices => false;
+
+        public int CopyRowPasses { get; private set; }
+
+        public int SelectPasses { get; private set; }
+
         public ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangeWork work) =>
             throw new InvalidOperationException("a remote shard cannot run a closure");
 
@@ -212,6 +219,8 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
                 if (_shards[s] is not { } shard)
                     continue;
                 var assigned = (RemoteRangeWorkAssigned)_wire(new RemoteRangeWorkAssigned(PassesRun, s, plan.Describe(_ranges[s])));
+                CopyRowPasses += assigned.Work is CopyRowPass ? 1 : 0;
+                SelectPasses += assigned.Work is SelectColumnsPass ? 1 : 0;
                 var done = (RemoteRangeWorkCompleted)_wire(new RemoteRangeWorkCompleted(assigned.Pass, s, shard.Run(assigned.Work)));
                 plan.Place(_ranges[s], done.Result);
                 results[s] = done.Result.Nodes;
@@ -254,6 +263,11 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
         await Pipeline().AggregateAsync(new MatrixPasses(matrix, wire), actual, Context(), actualReport);
 
         Assert.True(wire.PassesRun > 0);
+        // Krum's selected row and BGMD's block are gathered from the shards, not read from the caller's matrix.
+        if (rule == "krum")
+            Assert.True(wire.CopyRowPasses > 0);
+        if (rule == "bgmd")
+            Assert.True(wire.SelectPasses > 0);
         Assert.Equal(Bits(expected), Bits(actual));
         Assert.Equal(Bits(expectedReport.Weights.ToArray()), Bits(actualReport.Weights.ToArray()));
     }
