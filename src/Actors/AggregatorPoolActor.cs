@@ -208,6 +208,7 @@ internal sealed class ShardActorExecutor(CoordinateRange[] ranges, IActorRef[] s
     private long _nextPass;
     private PendingPass? _pending;
     private Exception? _attemptFailure;
+    private int _round;
 
     public IReadOnlyList<CoordinateRange> Ranges => ranges;
 
@@ -251,7 +252,7 @@ internal sealed class ShardActorExecutor(CoordinateRange[] ranges, IActorRef[] s
             if (ranges[s].Length == 0)
                 continue;
             if (remote[s])
-                targets[s].Tell(new Cluster.RemoteRangeWorkAssigned(pass.Id, s, plan!.Describe(ranges[s])), pool);
+                targets[s].Tell(new Cluster.RemoteRangeWorkAssigned(pass.Id, s, _round, plan!.Describe(ranges[s])), pool);
             else
                 targets[s].Tell(new RangeWorkAssigned(pass.Id, work), pool);
         }
@@ -263,6 +264,7 @@ internal sealed class ShardActorExecutor(CoordinateRange[] ranges, IActorRef[] s
     {
         lock (_gate)
         {
+            _round = round;
             for (var s = 0; s < shards.Length; s++)
             {
                 if (_remote[s] && ranges[s].Length > 0)
@@ -402,11 +404,14 @@ public sealed class RemoteShardActor : ReceiveActor
     {
         var columns = new ShardColumns(range);
         var log = Context.GetLogger();
+        var loadedRound = -1;
         Receive<Cluster.ShardRowsLoaded>(loaded =>
         {
             try
             {
+                loadedRound = -1;
                 columns.Load(loaded.Rows, loaded.Values);
+                loadedRound = loaded.Round;
             }
             catch (ArgumentException e)
             {
@@ -416,6 +421,12 @@ public sealed class RemoteShardActor : ReceiveActor
         });
         Receive<Cluster.RemoteRangeWorkAssigned>(assigned =>
         {
+            if (assigned.Round != loadedRound)
+            {
+                Sender.Tell(new RangeWorkFailed(assigned.Pass, index,
+                    $"shard {index} holds the rows of round {loadedRound}, not of round {assigned.Round} (were they lost on the way?)"));
+                return;
+            }
             try
             {
                 Sender.Tell(new Cluster.RemoteRangeWorkCompleted(assigned.Pass, index, columns.Run(assigned.Work)));

@@ -89,6 +89,33 @@ public sealed class RemoteShardPoolSpec : TestKit
         Assert.All(messages[3..], m => Assert.True(Assert.IsType<RemoteRangeWorkAssigned>(m).Work is WeightedSumPass { Distances: true }));
     }
 
+    [Fact]
+    public async Task A_remote_shard_answers_passes_on_its_rows_and_refuses_a_pass_of_a_round_whose_rows_it_never_got()
+    {
+        var matrix = RandomMatrix(seed: 4);
+        var range = CoordinatePartition.Split(Columns, 2)[1];
+        var shard = Sys.ActorOf(RemoteShardActor.Props(1, range));
+        var gram = new double[Rows * Rows];
+        await MatrixPasses.Local(matrix).GramAsync(gram);
+
+        shard.Tell(new RemoteRangeWorkAssigned(1, 1, 1, new GramPass(0)), TestActor);
+        Assert.Contains("round -1, not of round 1", (await ExpectMsgAsync<RangeWorkFailed>()).Reason);
+
+        shard.Tell(new ShardRowsLoaded(1, 1, Rows, ShardColumns.Slice(matrix, range)), TestActor);
+        shard.Tell(new RemoteRangeWorkAssigned(2, 1, 1, new GramPass(0)), TestActor);
+        var done = await ExpectMsgAsync<RemoteRangeWorkCompleted>();
+        Assert.Equal((2L, 1), (done.Pass, done.ShardIndex));
+        // Its nodes and shard 0's (computed here on the whole matrix) make the whole Gram matrix.
+        var first = RangeKernels.Gram(matrix, CoordinatePartition.Split(Columns, 2)[0], new AggregationWorkspace());
+        var combined = new double[Rows * Rows];
+        BlockTree.Combine((Columns + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize,
+            first.Concat(done.Result.Nodes!), combined);
+        Assert.Equal(gram, combined);
+
+        shard.Tell(new RemoteRangeWorkAssigned(3, 1, 2, new GramPass(0)), TestActor);
+        Assert.Contains("not of round 2", (await ExpectMsgAsync<RangeWorkFailed>()).Reason);
+    }
+
     public static TheoryData<string?, string> LossCases() => new()
     {
         // Bucketing draws from the rule's random stream and mixes on the shards; centered clipping carries its centre.

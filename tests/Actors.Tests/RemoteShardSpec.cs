@@ -53,13 +53,12 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
     [MemberData(nameof(Passes))]
     public void Every_pass_round_trips_through_the_binary_serializer(string kind)
     {
-        var message = new RemoteRangeWorkAssigned(42, 3, Pass(kind));
+        var message = new RemoteRangeWorkAssigned(42, 3, 8, Pass(kind));
 
         Assert.IsType<AggregationMessageSerializer>(Sys.Serialization.FindSerializerFor(message));
         var back = (RemoteRangeWorkAssigned)RoundTrip(message);
 
-        Assert.Equal(42, back.Pass);
-        Assert.Equal(3, back.ShardIndex);
+        Assert.Equal((42L, 3, 8), (back.Pass, back.ShardIndex, back.Round));
         Assert.Equal(Describe(message.Work), Describe(back.Work));
     }
 
@@ -106,7 +105,7 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
         object[] messages =
         [
             new ShardRowsLoaded(1, 0, 2, Values(20, seed: 2)),
-            new RemoteRangeWorkAssigned(3, 1, new WeightedSumPass(0, [0.5, 0.25], Distances: true)),
+            new RemoteRangeWorkAssigned(3, 1, 2, new WeightedSumPass(0, [0.5, 0.25], Distances: true)),
             new RemoteRangeWorkCompleted(3, 1, new RangePassResult([new BlockTree.Node(1, 0, [1.0, 2.0])], [1f], null)),
         ];
         var random = new DeterministicRandom(3);
@@ -218,7 +217,7 @@ public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
             {
                 if (_shards[s] is not { } shard)
                     continue;
-                var assigned = (RemoteRangeWorkAssigned)_wire(new RemoteRangeWorkAssigned(PassesRun, s, plan.Describe(_ranges[s])));
+                var assigned = (RemoteRangeWorkAssigned)_wire(new RemoteRangeWorkAssigned(PassesRun, s, 1, plan.Describe(_ranges[s])));
                 CopyRowPasses += assigned.Work is CopyRowPass ? 1 : 0;
                 SelectPasses += assigned.Work is SelectColumnsPass ? 1 : 0;
                 var done = (RemoteRangeWorkCompleted)_wire(new RemoteRangeWorkCompleted(assigned.Pass, s, shard.Run(assigned.Work)));

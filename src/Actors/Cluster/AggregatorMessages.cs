@@ -11,8 +11,9 @@ namespace FedActors.Actors.Cluster;
 /// before the round's passes; the relay link is ordered, so every pass of the round finds them.</summary>
 public sealed record ShardRowsLoaded(int Round, int ShardIndex, int Rows, float[] Values);
 
-/// <summary>One pass for a shard that holds only its own columns.</summary>
-public sealed record RemoteRangeWorkAssigned(long Pass, int ShardIndex, RangePass Work);
+/// <summary>One pass for a shard that holds only its own columns, on the rows of <paramref name="Round"/>: a shard
+/// whose rows of that round never arrived (the relay dropped them) refuses the pass instead of reading another round's.</summary>
+public sealed record RemoteRangeWorkAssigned(long Pass, int ShardIndex, int Round, RangePass Work);
 
 /// <summary>A remote shard's answer: block-tree nodes and its range's coordinate-wise values.</summary>
 public sealed record RemoteRangeWorkCompleted(long Pass, int ShardIndex, RangePassResult Result);

@@ -69,6 +69,7 @@ public sealed class AggregationMessageSerializer(ExtendedActorSystem system) : S
                 case RemoteRangeWorkAssigned m:
                     writer.Write(m.Pass);
                     writer.Write(m.ShardIndex);
+                    writer.Write(m.Round);
                     WritePass(writer, m.Work);
                     break;
                 case RemoteRangeWorkCompleted m:
@@ -104,7 +105,7 @@ public sealed class AggregationMessageSerializer(ExtendedActorSystem system) : S
             object message = expected switch
             {
                 Kind.ShardRowsLoaded => new ShardRowsLoaded(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), ReadFloats(reader)),
-                Kind.RemoteRangeWorkAssigned => new RemoteRangeWorkAssigned(reader.ReadInt64(), reader.ReadInt32(), ReadPass(reader)),
+                Kind.RemoteRangeWorkAssigned => new RemoteRangeWorkAssigned(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), ReadPass(reader)),
                 _ => new RemoteRangeWorkCompleted(reader.ReadInt64(), reader.ReadInt32(), ReadResult(reader)),
             };
             if (reader.BaseStream.Position != reader.BaseStream.Length)
