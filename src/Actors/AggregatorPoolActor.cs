@@ -150,8 +150,13 @@ public sealed class AggregatorPoolActor : ReceiveActor
         var shard = _executor.IndexOfRemote(terminated.ActorRef);
         if (shard < 0)
             return;
-        _log.Warning("Shard {0} on {1} is gone; its coordinates {2}..{3} are aggregated in this process from now on",
-            shard, terminated.ActorRef.Path, _ranges[shard].Start, _ranges[shard].End - 1);
+        // Between rounds (the usual case: aggregator nodes leave when the run ends) nothing is lost.
+        var message = $"Shard {shard} on {terminated.ActorRef.Path} is gone; its coordinates {_ranges[shard].Start}..{_ranges[shard].End - 1} "
+            + "are aggregated in this process from now on";
+        if (_request is null)
+            _log.Info(message);
+        else
+            _log.Warning(message);
         _executor.Place(shard, _localShards[shard], isRemote: false);
         if (_request is not null)
         {
