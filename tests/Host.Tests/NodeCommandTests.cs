@@ -64,6 +64,16 @@ public class NodeCommandTests
     }
 
     [Fact]
+    public void An_aggregator_node_is_a_role_and_without_seed_nodes_exits_2_naming_the_option()
+    {
+        var (exit, errors) = Node("--role", "aggregator", "--experiment", Quickstart);
+
+        Assert.Equal(Program.ExitInvalidInput, exit);
+        Assert.Contains("--seed-nodes", errors);
+        Assert.DoesNotContain("is not a role", errors);
+    }
+
+    [Fact]
     public void A_seed_node_that_is_not_an_address_exits_2_naming_the_option_and_the_value()
     {
         var (exit, errors) = Node("--role", "workers", "--experiment", Quickstart, "--seed-nodes", "127.0.0.1:4053");
