@@ -38,6 +38,7 @@ public sealed class AggregatorPoolActor : ReceiveActor
     private AggregationRequested? _request;
     private byte[]? _ruleState;
     private bool _shardLost;
+    private readonly List<(ShardsPlaced Placed, IActorRef From)> _deferredPlacements = [];
     private int _attempt;
     private int _round;
 
@@ -82,14 +83,7 @@ public sealed class AggregatorPoolActor : ReceiveActor
         });
         Receive<ShardsPlaced>(placed =>
         {
-            for (var k = 0; k < placed.Shards.Count && k < _ranges.Length; k++)
-            {
-                if (placed.Shards[k] is not { } remote)
-                    continue;
-                _executor.Place(k, remote, isRemote: true);
-                Context.Watch(remote);
-                _log.Info("Shard {0} (coordinates {1}..{2}) runs on {3}", k, _ranges[k].Start, _ranges[k].End - 1, remote.Path);
-            }
+            Place(placed);
             Sender.Tell(ShardsReady.Instance);
         });
         Receive<Terminated>(OnShardTerminated);
@@ -108,8 +102,7 @@ public sealed class AggregatorPoolActor : ReceiveActor
         {
             // Every pass of this attempt was answered in full, even if a shard was lost after the last one.
             _requester.Tell(new AggregateComputed(_round, _report));
-            _request = null;
-            Become(Idle);
+            ToIdle();
         });
         Receive<DriverFaulted>(faulted => faulted.Round == _round && faulted.Attempt == _attempt, faulted =>
         {
@@ -126,12 +119,36 @@ public sealed class AggregatorPoolActor : ReceiveActor
             var cause = faulted.Cause is AggregateException { InnerException: { } inner } ? inner : faulted.Cause;
             _log.Error(cause, "Round {0}: {1} failed", _round, _pipeline.Name);
             _requester.Tell(new AggregationFailed(_round, $"{_pipeline.Name}: {cause.Message}"));
-            _request = null;
-            Become(Idle);
+            ToIdle();
         });
         Receive<AggregationRequested>(request =>
             Sender.Tell(new AggregationFailed(request.Round, $"the pool is still aggregating round {_round}")));
-        Receive<ShardsPlaced>(_ => Sender.Tell(new Status.Failure(new InvalidOperationException("shards cannot move while the pool aggregates"))));
+        // A shard moves between rounds: the round's rows were sent to the shards it started with.
+        Receive<ShardsPlaced>(placed => _deferredPlacements.Add((placed, Sender)));
+    }
+
+    private void ToIdle()
+    {
+        _request = null;
+        Become(Idle);
+        foreach (var (placed, from) in _deferredPlacements)
+        {
+            Place(placed);
+            from.Tell(ShardsReady.Instance);
+        }
+        _deferredPlacements.Clear();
+    }
+
+    private void Place(ShardsPlaced placed)
+    {
+        for (var k = 0; k < placed.Shards.Count && k < _ranges.Length; k++)
+        {
+            if (placed.Shards[k] is not { } remote)
+                continue;
+            _executor.Place(k, remote, isRemote: true);
+            Context.Watch(remote);
+            _log.Info("Shard {0} (coordinates {1}..{2}) runs on {3}", k, _ranges[k].Start, _ranges[k].End - 1, remote.Path);
+        }
     }
 
     private void StartDriver(AggregationContext context)
@@ -152,7 +169,7 @@ public sealed class AggregatorPoolActor : ReceiveActor
             return;
         // Between rounds (the usual case: aggregator nodes leave when the run ends) nothing is lost.
         var message = $"Shard {shard} on {terminated.ActorRef.Path} is gone; its coordinates {_ranges[shard].Start}..{_ranges[shard].End - 1} "
-            + "are aggregated in this process from now on";
+            + "are aggregated in this process until another aggregator node hosts them";
         if (_request is null)
             _log.Info(message);
         else

@@ -41,7 +41,7 @@ public sealed class NodeAggregatorSpec() : TestKit(Node)
     }
 
     [Fact]
-    public void It_refuses_shards_of_another_experiment_and_a_second_assignment()
+    public void It_refuses_shards_of_another_experiment_and_a_shard_it_hosts_but_takes_more_shards_later()
     {
         var node = Sys.ActorOf(NodeAggregatorActor.Props("F1"));
 
@@ -51,7 +51,13 @@ public sealed class NodeAggregatorSpec() : TestKit(Node)
         node.Tell(new ShardsAssigned("F1", 0, [new ShardSpec(0, 0, 1024)]), TestActor);
         ExpectMsg<ShardStarted>();
         ExpectMsg<ShardsStarted>();
-        node.Tell(new ShardsAssigned("F1", 1, [new ShardSpec(1, 1024, 1024)]), TestActor);
-        Assert.Contains("already hosts shards", ExpectMsg<ShardsRefused>().Reason);
+        node.Tell(new ShardsAssigned("F1", 1, [new ShardSpec(0, 0, 1024)]), TestActor);
+        Assert.Contains("already hosts shard 0", ExpectMsg<ShardsRefused>().Reason);
+
+        // A lost node's shard moves here.
+        node.Tell(new ShardsAssigned("F1", 2, [new ShardSpec(1, 1024, 1024)]), TestActor);
+        Assert.Equal(1, ExpectMsg<ShardStarted>().Index);
+        Assert.Equal("shard-1", LastSender.Path.Name);
+        Assert.Equal(new ShardsStarted(2, 1), ExpectMsg<ShardsStarted>());
     }
 }

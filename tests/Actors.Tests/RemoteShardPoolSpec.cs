@@ -116,6 +116,25 @@ public sealed class RemoteShardPoolSpec : TestKit
         Assert.Contains("not of round 2", (await ExpectMsgAsync<RangeWorkFailed>()).Reason);
     }
 
+    [Fact]
+    public void A_shard_placed_during_a_round_takes_over_from_the_next_round()
+    {
+        var matrix = RandomMatrix(seed: 5);
+        var pool = Sys.ActorOf(AggregatorPoolActor.Props(Pipeline(null, "median"), shards: 2, Columns));
+        var remote = CreateTestProbe();
+
+        pool.Tell(new AggregationRequested(1, matrix, Context(1), new float[Columns], () => Fresh(1)), TestActor);
+        pool.Tell(new ShardsPlaced([null, remote.Ref]), TestActor);
+
+        // The round started with both shards in process and ends there; the move is confirmed after it.
+        Assert.Equal(1, ExpectMsg<AggregateComputed>().Round);
+        ExpectMsg<ShardsReady>();
+        remote.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        pool.Tell(new AggregationRequested(2, matrix, Context(2), new float[Columns], () => Fresh(2)), TestActor);
+        Assert.Equal(2, remote.ExpectMsg<ShardRowsLoaded>().Round);
+        Assert.IsType<CoordinateWisePass>(remote.ExpectMsg<RemoteRangeWorkAssigned>().Work);
+    }
+
     public static TheoryData<string?, string> LossCases() => new()
     {
         // Bucketing draws from the rule's random stream and mixes on the shards; centered clipping carries its centre.

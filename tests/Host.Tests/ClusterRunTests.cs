@@ -180,6 +180,44 @@ public class ClusterRunTests
     }
 
     [Fact]
+    public async Task The_shards_of_a_lost_aggregator_node_move_to_the_one_left_and_the_metrics_do_not_change()
+    {
+        var overrides = Wide("geometric-median", rounds: 12).Append("fedactors.round.deadline=600s").ToArray();
+        var lost = -1;
+        var hostedAfterTheLoss = -1;
+
+        var (outcome, csv, ended) = await RunNodes(overrides,
+            [[ClusterRoles.Coordinator, ClusterRoles.Workers], [ClusterRoles.Workers], [ClusterRoles.Aggregator], [ClusterRoles.Aggregator]],
+            (metrics, nodes) =>
+            {
+                bool Hosts(ActorSystem system, int shard) => system.ActorSelection($"/user/{NodeAggregatorActor.Name}/shard-{shard}")
+                    .ResolveOne(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully).Result;
+                if (metrics.Round == 3)
+                {
+                    // Three shards over two aggregator nodes: the one hosting shard 0 hosts shard 2 too; it goes.
+                    lost = Hosts(nodes[2].System, 0) ? 2 : 3;
+                    var node = nodes[lost].System;
+                    node.ActorSelection("/user/" + RelayActor.Name).Tell(PoisonPill.Instance);
+                    _ = node.Terminate();
+                    // The move follows the node's removal, which may come after the last round: wait for it here,
+                    // where the run cannot end without this thread (the metrics actor flushes the last row).
+                    var survivor = nodes[5 - lost].System;
+                    var patience = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                    while (DateTime.UtcNow < patience && !(Hosts(survivor, 0) && Hosts(survivor, 2)))
+                        Thread.Sleep(100);
+                    hostedAfterTheLoss = Enumerable.Range(0, 3).Count(k => Hosts(survivor, k));
+                }
+            });
+
+        Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
+        Assert.Equal(WithoutTimingColumns(SingleProcess(overrides)), WithoutTimingColumns(csv));
+        // The remaining aggregator node took over the lost node's shards.
+        Assert.Equal(3, hostedAfterTheLoss);
+        Assert.True(ended[0].RunFinished, ended[0].Detail);
+        Assert.True(ended[5 - lost - 1].RunFinished, ended[5 - lost - 1].Detail);
+    }
+
+    [Fact]
     public async Task An_aggregator_node_that_leaves_mid_run_costs_nothing_but_a_retried_round()
     {
         // The round deadline is far beyond the test's patience, so a pool that kept waiting for the departed shards

@@ -42,7 +42,8 @@ public sealed record ClusterRunSetup(
 /// held have no other host (re-creating them elsewhere is not built).
 /// Members with the aggregator role (other than this node) host the pool's shards, placed round-robin in address
 /// order (<see cref="ShardAssignment"/>) while the workers start; the pool learns of them before the coordinator
-/// starts. An aggregator node removed during the run costs nothing but time: the pool takes its shards back.
+/// starts. An aggregator node removed during the run costs nothing but time: the pool takes its shards back at once,
+/// and they are re-created on the remaining aggregator nodes (if any), which the pool moves them to between rounds.
 /// </remarks>
 public sealed class ClusterRunActor : ReceiveActor, IWithTimers
 {
@@ -61,6 +62,8 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, (Address Node, ShardSpec[] Shards)> _aggregatorsPending = new();
     private readonly List<IActorRef> _aggregatorNodes = [];
     private IActorRef?[] _shardActors = [];
+    private readonly Dictionary<int, Address> _shardNode = new();
+    private int _nextAssignment;
     private IActorRef _requester = ActorRefs.Nobody;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private object? _outcome;
@@ -191,14 +194,41 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
             _ => Finish(new RunFailed(0, "the coordinator stopped (it threw; see the log)")));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
+            _up.Remove(removed.Member.Address);
             var block = _blocks.FirstOrDefault(b => b.Node.Equals(removed.Member.Address));
             if (block.Node is not null)
                 _log.Warning("Workers node {0} was removed: workers {1}..{2} count as missing from now on",
                     removed.Member.Address, block.FirstId, block.FirstId + block.Count - 1);
             if (removed.Member.HasRole(ClusterRoles.Aggregator))
-                _log.Warning("Aggregator node {0} was removed: the pool aggregates its shards on this node from now on", removed.Member.Address);
+                ReplaceShardsOf(removed.Member.Address);
         });
-        Receive<ClusterEvent.MemberUp>(up => _log.Info("Node {0} joined during the run; it gets no workers", up.Member.Address));
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            _up[up.Member.Address] = up.Member;
+            _log.Info("Node {0} joined during the run; it gets no workers", up.Member.Address);
+        });
+        Receive<ShardStarted>(started =>
+        {
+            if ((uint)started.Index < (uint)_shardActors.Length)
+                _shardActors[started.Index] = Sender;
+        });
+        Receive<ShardsStarted>(started =>
+        {
+            if (!_aggregatorsPending.Remove(started.Node, out var assignment))
+                return;
+            if (!_aggregatorNodes.Contains(Sender))
+                _aggregatorNodes.Add(Sender);
+            var moved = new IActorRef?[_shardActors.Length];
+            foreach (var shard in assignment.Shards)
+            {
+                moved[shard.Index] = _shardActors[shard.Index];
+                _shardNode[shard.Index] = assignment.Node;
+            }
+            _log.Info("Shards {0} re-created on aggregator node {1}", string.Join(", ", assignment.Shards.Select(s => s.Index)), assignment.Node);
+            _setup.Pool!.Tell(new ShardsPlaced(moved));
+        });
+        Receive<ShardsRefused>(refused => _log.Warning("An aggregator node refused shards; they stay on this node: {0}", refused.Reason));
+        Receive<ShardsReady>(_ => { });
         ReceiveCommon();
     }
 
@@ -275,7 +305,6 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
             return;
         _shardActors = new IActorRef?[_setup.ShardRanges.Count];
         var aggregators = _up.Values.Where(m => m.HasRole(ClusterRoles.Aggregator)).Select(m => m.Address);
-        var provider = ((ExtendedActorSystem)Context.System).Provider;
         var placement = ShardAssignment.Place(_setup.ShardRanges, aggregators);
         for (var k = 0; k < placement.Count; k++)
         {
@@ -286,9 +315,52 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
                 continue;
             }
             _log.Info("Shards {0} go to aggregator node {1}", string.Join(", ", shards.Select(s => s.Index)), node);
-            _aggregatorsPending[k] = (node, shards);
-            var nodeActor = provider.ResolveActorRef(new RootActorPath(node) / "user" / NodeAggregatorActor.Name);
-            _setup.Relay.Tell(new Outbound(nodeActor, new ShardsAssigned(_setup.Fingerprint, k, shards)), Self);
+            Assign(node, shards);
+        }
+    }
+
+    private void Assign(Address node, ShardSpec[] shards)
+    {
+        var ordinal = _nextAssignment++;
+        _aggregatorsPending[ordinal] = (node, shards);
+        foreach (var shard in shards)
+            _shardNode[shard.Index] = node;
+        var nodeActor = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(new RootActorPath(node) / "user" / NodeAggregatorActor.Name);
+        _setup.Relay.Tell(new Outbound(nodeActor, new ShardsAssigned(_setup.Fingerprint, ordinal, shards)), Self);
+    }
+
+    /// <summary>
+    /// The pool has already taken the removed node's shards back; they go round-robin to the aggregator nodes left
+    /// (the pool moves them between rounds), or stay in the pool when none is.
+    /// </summary>
+    private void ReplaceShardsOf(Address removed)
+    {
+        foreach (var pending in _aggregatorsPending.Where(p => p.Value.Node.Equals(removed)).Select(p => p.Key).ToArray())
+            _aggregatorsPending.Remove(pending);
+        var lost = _shardNode.Where(p => p.Value.Equals(removed)).Select(p => p.Key).ToHashSet();
+        foreach (var shard in lost)
+        {
+            _shardNode.Remove(shard);
+            _shardActors[shard] = null;
+        }
+        if (lost.Count == 0 || _setup.ShardRanges is null)
+            return;
+        var remaining = _up.Values.Where(m => m.HasRole(ClusterRoles.Aggregator) && !m.Address.Equals(_cluster.SelfAddress))
+            .Select(m => m.Address).ToArray();
+        if (remaining.Length == 0)
+        {
+            _log.Warning("Aggregator node {0} was removed and no other is left: shards {1} run on this node from now on",
+                removed, string.Join(", ", lost.Order()));
+            return;
+        }
+        var ranges = _setup.ShardRanges.Select((range, k) => lost.Contains(k) ? range : new Aggregation.CoordinateRange(range.Start, 0)).ToArray();
+        foreach (var (node, shards) in ShardAssignment.Place(ranges, remaining))
+        {
+            if (shards.Length == 0)
+                continue;
+            _log.Warning("Aggregator node {0} was removed: shards {1} move to aggregator node {2}", removed,
+                string.Join(", ", shards.Select(s => s.Index)), node);
+            Assign(node, shards);
         }
     }
 

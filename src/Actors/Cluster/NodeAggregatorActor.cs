@@ -10,6 +10,7 @@ namespace FedActors.Actors.Cluster;
 /// assigns (<see cref="RemoteShardActor"/>, one per coordinate range) and announces each one as the sender of
 /// <see cref="ShardStarted"/>, so the pool sends that shard's work to it; then <see cref="ShardsStarted"/> as itself.
 /// It ends as a workers node does: when the coordinator finishes the run, or when the coordinator's node leaves.
+/// Later assignments add shards (those of another aggregator node that was lost); a shard it already hosts is refused.
 /// </summary>
 public sealed class NodeAggregatorActor : ReceiveActor
 {
@@ -18,15 +19,16 @@ public sealed class NodeAggregatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _waiting = [];
     private NodeRunEnded? _ended;
-    private bool _assigned;
+    private readonly HashSet<int> _hosted = [];
 
     public NodeAggregatorActor(string fingerprint)
     {
         Receive<ShardsAssigned>(assigned =>
         {
-            if (_assigned)
+            var twice = assigned.Shards.FirstOrDefault(shard => _hosted.Contains(shard.Index));
+            if (twice is not null)
             {
-                Sender.Tell(new ShardsRefused($"node {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} already hosts shards"));
+                Sender.Tell(new ShardsRefused($"node {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} already hosts shard {twice.Index}"));
                 return;
             }
             if (assigned.Fingerprint != fingerprint)
@@ -35,9 +37,9 @@ public sealed class NodeAggregatorActor : ReceiveActor
                     $"node {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} loaded another experiment (fingerprint {fingerprint}, the coordinator's is {assigned.Fingerprint})"));
                 return;
             }
-            _assigned = true;
             foreach (var shard in assigned.Shards)
             {
+                _hosted.Add(shard.Index);
                 var actor = Context.ActorOf(RemoteShardActor.Props(shard.Index, new CoordinateRange(shard.Start, shard.Length)), $"shard-{shard.Index}");
                 Sender.Tell(new ShardStarted(shard.Index), actor);
             }
