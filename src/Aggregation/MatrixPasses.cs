@@ -57,7 +57,7 @@ public sealed class MatrixPasses : IMatrixPasses
                 return null;
             },
             _ => new CoordinateWisePass(Level, CoordinateWiseRuleSpec.Of(rule), CountKept: false),
-            (range, result) => PlaceFloats(result, output, range.Start)));
+            (range, result) => PlaceFloats(result, output, range)));
     }
 
     public async ValueTask CoordinateWiseAsync(IKeptBandRule rule, float[] output, double[] keptCounts)
@@ -67,7 +67,7 @@ public sealed class MatrixPasses : IMatrixPasses
         FiniteCheck.Length(keptCounts, Rows, nameof(keptCounts));
         await Reduce(new RangePassPlan((range, workspace) => RangeKernels.CoordinateWiseKept(Matrix, range, rule, output, workspace),
             _ => new CoordinateWisePass(Level, CoordinateWiseRuleSpec.Of(rule), CountKept: true),
-            (range, result) => PlaceFloats(result, output, range.Start)), keptCounts);
+            (range, result) => PlaceFloats(result, output, range)), keptCounts);
     }
 
     public async ValueTask GramAsync(double[] gram)
@@ -102,7 +102,7 @@ public sealed class MatrixPasses : IMatrixPasses
                 return null;
             },
             _ => new WeightedSumPass(Level, weights, Distances: false),
-            (range, result) => PlaceFloats(result, output, range.Start)));
+            (range, result) => PlaceFloats(result, output, range)));
     }
 
     public async ValueTask WeightedSumAndDistancesAsync(double[] weights, float[] output, double[] distances)
@@ -112,7 +112,7 @@ public sealed class MatrixPasses : IMatrixPasses
         FiniteCheck.Length(distances, Rows, nameof(distances));
         await Reduce(new RangePassPlan((range, workspace) => RangeKernels.WeightedSumAndDistances(Matrix, range, weights, output, workspace),
             _ => new WeightedSumPass(Level, weights, Distances: true),
-            (range, result) => PlaceFloats(result, output, range.Start)), distances);
+            (range, result) => PlaceFloats(result, output, range)), distances);
     }
 
     public async ValueTask ColumnMomentsAsync(double[] sums, double[] squares)
@@ -213,7 +213,7 @@ public sealed class MatrixPasses : IMatrixPasses
                 return null;
             },
             _ => new CopyRowPass(Level, row),
-            (range, result) => PlaceFloats(result, destination, range.Start)));
+            (range, result) => PlaceFloats(result, destination, range)));
     }
 
     /// <summary>target[i][c] = source[i][columns[c]] for every row and c in [first, end).</summary>
@@ -238,8 +238,8 @@ public sealed class MatrixPasses : IMatrixPasses
         return (first, end);
     }
 
-    private static void PlaceFloats(RangePassResult result, float[] output, int start) =>
-        Expect(result.Floats, result.Floats?.Length ?? 0, "values").CopyTo(output.AsSpan(start));
+    private static void PlaceFloats(RangePassResult result, float[] output, CoordinateRange range) =>
+        Expect(result.Floats, range.Length, "values").CopyTo(output.AsSpan(range.Start));
 
     private static T[] Expect<T>(T[]? values, int length, string what) =>
         values is not null && values.Length == length
