@@ -270,9 +270,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
         _aggregateClock.Restart();
-        var context = new AggregationContext(_round, _setup.Workers.Count, PresentWorkerIds(), _roundModel,
-            RandomStreams.For(_setup.TrainingSeed, RandomStreams.Aggregation, workerId: 0, _round));
-        _setup.AggregatorPool.Tell(new AggregationRequested(_round, _matrix, context, _aggregate));
+        var round = _round;
+        var seed = _setup.TrainingSeed;
+        Func<Random> random = () => RandomStreams.For(seed, RandomStreams.Aggregation, workerId: 0, round);
+        var context = new AggregationContext(_round, _setup.Workers.Count, PresentWorkerIds(), _roundModel, random());
+        _setup.AggregatorPool.Tell(new AggregationRequested(_round, _matrix, context, _aggregate, random));
     }
 
     private void FinishRound(bool updateSkipped)

@@ -42,7 +42,10 @@ public sealed record ReportRejected(int Round, int WorkerId, RejectionReason Rea
 /// worker-id order), what the rule may know about the round, and the output buffer to fill. Matrix and output belong
 /// to the pool until it answers.
 /// </summary>
-public sealed record AggregationRequested(int Round, GradientMatrix Matrix, AggregationContext Context, float[] Output);
+/// <param name="FreshRandom">A new generator equal to the context's unused one: a pool that must run the round's
+/// aggregation again (a remote shard was lost mid-round) needs the rule's random stream from its start.</param>
+public sealed record AggregationRequested(int Round, GradientMatrix Matrix, AggregationContext Context, float[] Output,
+    Func<Random>? FreshRandom = null);
 
 /// <summary>
 /// The pool finished: <see cref="AggregationRequested.Output"/> holds the aggregate and <paramref name="Report"/> how much
@@ -55,7 +58,8 @@ public sealed record AggregationFailed(int Round, string Reason);
 
 /// <summary>
 /// One pass of a rule, for one shard to run on its coordinate range (see <see cref="RangeWork"/>). In process the work
-/// is a closure over the round's matrix; a cluster deployment replaces it with serializable pass messages.
+/// is a closure over the round's matrix; a shard on another node gets the pass as data instead
+/// (<see cref="Cluster.RemoteRangeWorkAssigned"/>).
 /// </summary>
 public sealed record RangeWorkAssigned(long Pass, RangeWork Work);
 

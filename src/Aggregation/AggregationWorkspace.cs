@@ -27,8 +27,18 @@ public sealed class AggregationWorkspace
     private int _networkWires = -1;
     private readonly BlockTree.Accumulator _tree = new();
 
+    private readonly int _blockOffset;
+
     public AggregationWorkspace()
     {
+    }
+
+    /// <summary>A workspace for a shard that stores only its own columns, numbered from 0: its tree nodes are
+    /// numbered from block <paramref name="blockOffset"/>, as if it held every column.</summary>
+    internal AggregationWorkspace(int blockOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(blockOffset);
+        _blockOffset = blockOffset;
     }
 
     /// <summary>Scratch floats; the contents are whatever the previous user left (finite values or zeros).</summary>
@@ -70,7 +80,7 @@ public sealed class AggregationWorkspace
     /// </summary>
     internal BlockTree.Accumulator Tree(int width)
     {
-        _tree.Restart(width);
+        _tree.Restart(width, _blockOffset);
         return _tree;
     }
 

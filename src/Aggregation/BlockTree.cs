@@ -39,11 +39,13 @@ public static class BlockTree
         private bool _nodesCurrent = true;
         private bool _pooled;
         private int _width;
+        private int _blockOffset;
 
         /// <summary>Adds the partial sum of block <paramref name="block"/>; blocks must come in increasing, contiguous order.</summary>
         public void AddLeaf(int block, double[] values)
         {
             ArgumentNullException.ThrowIfNull(values);
+            block += _blockOffset;
             if (_stack.Count > 0)
             {
                 var top = _stack[^1];
@@ -87,9 +89,13 @@ public static class BlockTree
         /// Forgets the nodes built so far and takes their arrays back into the pool: from here on leaves come from
         /// <see cref="NewLeaf"/>, <paramref name="width"/> values each.
         /// </summary>
-        internal void Restart(int width)
+        /// <param name="blockOffset">Added to every leaf's block: a shard that holds only its own columns numbers its
+        /// blocks from 0, and the offset (its first block) puts its nodes where they are in the whole tree.</param>
+        internal void Restart(int width, int blockOffset = 0)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(width);
+            ArgumentOutOfRangeException.ThrowIfNegative(blockOffset);
+            _blockOffset = blockOffset;
             _stack.Clear();
             _nodes.Clear();
             _nodesCurrent = true;

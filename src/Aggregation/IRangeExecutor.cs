@@ -17,6 +17,17 @@ public interface IRangeExecutor
 
     /// <summary>Runs the work on every non-empty range and returns each shard's result, indexed by shard.</summary>
     ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangeWork work);
+
+    /// <summary>
+    /// Runs a pass that can also be described per range: an executor whose shards all see the matrix runs
+    /// <see cref="RangePassPlan.Work"/> (the default); one with shards elsewhere sends them
+    /// <see cref="RangePassPlan.Describe"/> and hands their answers to <see cref="RangePassPlan.Place"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<BlockTree.Node>?[]> RunAsync(RangePassPlan plan) => RunAsync(plan.Work);
+
+    /// <summary>Every shard reads and writes the caller's matrices, so a row can be read directly rather than by a
+    /// pass (ByzantineSGD reads every row, every round); false when some shard holds its columns elsewhere.</summary>
+    bool SharesMatrices => true;
 }
 
 /// <summary>Runs range work in this process: inline for one shard, with Parallel.For for several.</summary>

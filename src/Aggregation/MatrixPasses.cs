@@ -17,6 +17,11 @@ public sealed class MatrixPasses : IMatrixPasses
     /// <param name="checkFinite">Scan the matrix once for NaN and infinity. The coordinator has already rejected
     /// non-finite reports, so the pool skips the scan; a direct caller gets a clear error instead of garbage.</param>
     public MatrixPasses(GradientMatrix matrix, IRangeExecutor executor, bool checkFinite = true)
+        : this(matrix, executor, checkFinite, level: 0)
+    {
+    }
+
+    private MatrixPasses(GradientMatrix matrix, IRangeExecutor executor, bool checkFinite, int level)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(executor);
@@ -26,7 +31,11 @@ public sealed class MatrixPasses : IMatrixPasses
             FiniteCheck.Matrix(matrix);
         Matrix = matrix;
         _executor = executor;
+        Level = level;
     }
+
+    /// <summary>0 for the round's rows, k for the k-th mix of a chain: the matrix a <see cref="RangePass"/> names.</summary>
+    public int Level { get; }
 
     /// <summary>Passes over <paramref name="matrix"/> in this process, split into <paramref name="shards"/> ranges.</summary>
     public static MatrixPasses Local(GradientMatrix matrix, int shards = 1, bool checkFinite = true) =>
@@ -42,11 +51,13 @@ public sealed class MatrixPasses : IMatrixPasses
     public async ValueTask CoordinateWiseAsync(ICoordinateWiseRule rule, float[] output)
     {
         FiniteCheck.Length(output, Columns, nameof(output));
-        await _executor.RunAsync((range, workspace) =>
-        {
-            rule.AggregateRange(Matrix, range, output.AsSpan(range.Start, range.Length), workspace);
-            return null;
-        });
+        await _executor.RunAsync(new RangePassPlan((range, workspace) =>
+            {
+                rule.AggregateRange(Matrix, range, output.AsSpan(range.Start, range.Length), workspace);
+                return null;
+            },
+            _ => new CoordinateWisePass(Level, CoordinateWiseRuleSpec.Of(rule), CountKept: false),
+            (range, result) => PlaceFloats(result, output, range)));
     }
 
     public async ValueTask CoordinateWiseAsync(IKeptBandRule rule, float[] output, double[] keptCounts)
@@ -54,38 +65,44 @@ public sealed class MatrixPasses : IMatrixPasses
         ArgumentNullException.ThrowIfNull(rule);
         FiniteCheck.Length(output, Columns, nameof(output));
         FiniteCheck.Length(keptCounts, Rows, nameof(keptCounts));
-        await Reduce((range, workspace) => RangeKernels.CoordinateWiseKept(Matrix, range, rule, output, workspace), keptCounts);
+        await Reduce(new RangePassPlan((range, workspace) => RangeKernels.CoordinateWiseKept(Matrix, range, rule, output, workspace),
+            _ => new CoordinateWisePass(Level, CoordinateWiseRuleSpec.Of(rule), CountKept: true),
+            (range, result) => PlaceFloats(result, output, range)), keptCounts);
     }
 
     public async ValueTask GramAsync(double[] gram)
     {
         FiniteCheck.Length(gram, Rows * Rows, nameof(gram));
-        await Reduce((range, workspace) => RangeKernels.Gram(Matrix, range, workspace), gram);
+        await Reduce(new RangePassPlan((range, workspace) => RangeKernels.Gram(Matrix, range, workspace), _ => new GramPass(Level)), gram);
     }
 
     public async ValueTask SquaredDistancesAsync(float[] z, double[] distances)
     {
         FiniteCheck.Values(z, Columns, nameof(z));
         FiniteCheck.Length(distances, Rows, nameof(distances));
-        await Reduce((range, workspace) => RangeKernels.SquaredDistances(Matrix, range, z, workspace), distances);
+        await Reduce(new RangePassPlan((range, workspace) => RangeKernels.SquaredDistances(Matrix, range, z, workspace),
+            range => new SquaredDistancesPass(Level, z.AsSpan(range.Start, range.Length).ToArray())), distances);
     }
 
     public async ValueTask DotsAsync(float[] v, double[] dots)
     {
         FiniteCheck.Values(v, Columns, nameof(v));
         FiniteCheck.Length(dots, Rows, nameof(dots));
-        await Reduce((range, workspace) => RangeKernels.Dots(Matrix, range, v, workspace), dots);
+        await Reduce(new RangePassPlan((range, workspace) => RangeKernels.Dots(Matrix, range, v, workspace),
+            range => new DotsPass(Level, v.AsSpan(range.Start, range.Length).ToArray())), dots);
     }
 
     public async ValueTask WeightedSumAsync(double[] weights, float[] output)
     {
         FiniteCheck.Values(weights, Rows, nameof(weights));
         FiniteCheck.Length(output, Columns, nameof(output));
-        await _executor.RunAsync((range, workspace) =>
-        {
-            RangeKernels.WeightedSum(Matrix, range, weights, output, workspace);
-            return null;
-        });
+        await _executor.RunAsync(new RangePassPlan((range, workspace) =>
+            {
+                RangeKernels.WeightedSum(Matrix, range, weights, output, workspace);
+                return null;
+            },
+            _ => new WeightedSumPass(Level, weights, Distances: false),
+            (range, result) => PlaceFloats(result, output, range)));
     }
 
     public async ValueTask WeightedSumAndDistancesAsync(double[] weights, float[] output, double[] distances)
@@ -93,18 +110,27 @@ public sealed class MatrixPasses : IMatrixPasses
         FiniteCheck.Values(weights, Rows, nameof(weights));
         FiniteCheck.Length(output, Columns, nameof(output));
         FiniteCheck.Length(distances, Rows, nameof(distances));
-        await Reduce((range, workspace) => RangeKernels.WeightedSumAndDistances(Matrix, range, weights, output, workspace), distances);
+        await Reduce(new RangePassPlan((range, workspace) => RangeKernels.WeightedSumAndDistances(Matrix, range, weights, output, workspace),
+            _ => new WeightedSumPass(Level, weights, Distances: true),
+            (range, result) => PlaceFloats(result, output, range)), distances);
     }
 
     public async ValueTask ColumnMomentsAsync(double[] sums, double[] squares)
     {
         FiniteCheck.Length(sums, Columns, nameof(sums));
         FiniteCheck.Length(squares, Columns, nameof(squares));
-        await _executor.RunAsync((range, _) =>
-        {
-            RangeKernels.ColumnMoments(Matrix, range, sums, squares);
-            return null;
-        });
+        await _executor.RunAsync(new RangePassPlan((range, _) =>
+            {
+                RangeKernels.ColumnMoments(Matrix, range, sums, squares);
+                return null;
+            },
+            _ => new ColumnMomentsPass(Level),
+            (range, result) =>
+            {
+                var moments = Expect(result.Doubles, 2 * range.Length, "column moments");
+                moments.AsSpan(0, range.Length).CopyTo(sums.AsSpan(range.Start));
+                moments.AsSpan(range.Length, range.Length).CopyTo(squares.AsSpan(range.Start));
+            }));
     }
 
     public async ValueTask<IMatrixPasses> MixAsync(double[] mixing, int outputRows)
@@ -114,19 +140,21 @@ public sealed class MatrixPasses : IMatrixPasses
         if (_mixed is null || _mixed.RowCapacity != outputRows || _mixed.Columns != Columns)
             _mixed = new GradientMatrix(outputRows, Columns);
         var mixed = _mixed;
-        await _executor.RunAsync((range, workspace) =>
-        {
-            RangeKernels.Mix(Matrix, range, mixing, mixed, workspace);
-            return null;
-        });
-        return new MatrixPasses(mixed, _executor, checkFinite: false);
+        await _executor.RunAsync(new RangePassPlan((range, workspace) =>
+            {
+                RangeKernels.Mix(Matrix, range, mixing, mixed, workspace);
+                return null;
+            },
+            _ => new MixPass(Level, mixing, outputRows)));
+        return new MatrixPasses(mixed, _executor, checkFinite: false, Level + 1);
     }
 
     /// <remarks>
-    /// The selected block is gathered into one matrix and its passes run as a single range: a rule that selects
-    /// columns (BGMD) works on a block much smaller than d, and one range keeps its sums independent of the shards.
+    /// The selected block is gathered into one matrix and its passes run as a single range in this process: a rule
+    /// that selects columns (BGMD) works on a block much smaller than d, and one range keeps its sums independent of
+    /// the shards. Each shard gathers the selected columns of its own range.
     /// </remarks>
-    public ValueTask<IMatrixPasses> SelectColumnsAsync(int[] columns)
+    public async ValueTask<IMatrixPasses> SelectColumnsAsync(int[] columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
         if (columns.Length == 0)
@@ -141,26 +169,86 @@ public sealed class MatrixPasses : IMatrixPasses
             _selected = new GradientMatrix(Rows, columns.Length);
             _selectedPasses = Local(_selected, shards: 1, checkFinite: false);
         }
-        for (var i = 0; i < Rows; i++)
+        var selected = _selected;
+        if (_executor.SharesMatrices)
         {
-            var source = Matrix.RowView(i);
-            var target = _selected.Row(i);
-            for (var c = 0; c < columns.Length; c++)
-                target[c] = source[columns[c]];
+            Gather(Matrix, columns, selected, 0, columns.Length);
+            return _selectedPasses!;
         }
-        return ValueTask.FromResult<IMatrixPasses>(_selectedPasses!);
+        await _executor.RunAsync(new RangePassPlan((range, _) =>
+            {
+                var (first, end) = ColumnsIn(columns, range);
+                Gather(Matrix, columns, selected, first, end);
+                return null;
+            },
+            range =>
+            {
+                var (first, end) = ColumnsIn(columns, range);
+                return new SelectColumnsPass(Level, columns[first..end].Select(column => column - range.Start).ToArray());
+            },
+            (range, result) =>
+            {
+                var (first, end) = ColumnsIn(columns, range);
+                var width = end - first;
+                var values = Expect(result.Floats, Rows * width, "selected columns");
+                for (var i = 0; i < Rows; i++)
+                    values.AsSpan(i * width, width).CopyTo(selected.Row(i)[first..]);
+            }));
+        return _selectedPasses!;
     }
 
-    public ValueTask CopyRowAsync(int row, float[] destination)
+    public async ValueTask CopyRowAsync(int row, float[] destination)
     {
         FiniteCheck.Length(destination, Columns, nameof(destination));
-        Matrix.RowView(row).CopyTo(destination);
-        return ValueTask.CompletedTask;
+        if ((uint)row >= (uint)Rows)
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"row must be in [0, {Rows})");
+        if (_executor.SharesMatrices)
+        {
+            Matrix.RowView(row).CopyTo(destination);
+            return;
+        }
+        await _executor.RunAsync(new RangePassPlan((range, _) =>
+            {
+                Matrix.RowView(row).Slice(range.Start, range.Length).CopyTo(destination.AsSpan(range.Start));
+                return null;
+            },
+            _ => new CopyRowPass(Level, row),
+            (range, result) => PlaceFloats(result, destination, range)));
     }
 
-    private async ValueTask Reduce(RangeWork work, double[] result)
+    /// <summary>target[i][c] = source[i][columns[c]] for every row and c in [first, end).</summary>
+    private static void Gather(GradientMatrix source, int[] columns, GradientMatrix target, int first, int end)
     {
-        var covers = await _executor.RunAsync(work);
+        for (var i = 0; i < source.Rows; i++)
+        {
+            var from = source.RowView(i);
+            var to = target.Row(i);
+            for (var c = first; c < end; c++)
+                to[c] = from[columns[c]];
+        }
+    }
+
+    /// <summary>The indices [first, end) of the ascending <paramref name="columns"/> that fall in the range.</summary>
+    private static (int First, int End) ColumnsIn(int[] columns, CoordinateRange range)
+    {
+        var first = Array.BinarySearch(columns, range.Start);
+        if (first < 0) first = ~first;
+        var end = Array.BinarySearch(columns, range.End);
+        if (end < 0) end = ~end;
+        return (first, end);
+    }
+
+    private static void PlaceFloats(RangePassResult result, float[] output, CoordinateRange range) =>
+        Expect(result.Floats, range.Length, "values").CopyTo(output.AsSpan(range.Start));
+
+    private static T[] Expect<T>(T[]? values, int length, string what) =>
+        values is not null && values.Length == length
+            ? values
+            : throw new InvalidOperationException($"a shard answered {values?.Length ?? 0} {what} where {length} were expected");
+
+    private async ValueTask Reduce(RangePassPlan plan, double[] result)
+    {
+        var covers = await _executor.RunAsync(plan);
         var blockCount = (Columns + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize;
         BlockTree.Combine(blockCount, covers, result);
     }

@@ -10,6 +10,9 @@ public static class ClusterRoles
 {
     public const string Coordinator = "coordinator";
     public const string Workers = "workers";
+    public const string Aggregator = "aggregator";
+
+    public static IReadOnlyList<string> All { get; } = [Coordinator, Workers, Aggregator];
 }
 
 /// <summary>The run's coalition, as this message's sender: colluding workers on the receiving node talk to it.</summary>

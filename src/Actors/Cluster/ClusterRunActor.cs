@@ -12,6 +12,9 @@ namespace FedActors.Actors.Cluster;
 /// <param name="Fingerprint">Hash of the resolved experiment; a workers node that loaded another one refuses its block.</param>
 /// <param name="Coordinator">Builds the coordinator's setup from the workers (index = id) and the actors that receive
 /// each round's snapshot (one per workers node).</param>
+/// <param name="Pool">The aggregator pool on this node, told where its shards run (<see cref="ShardsPlaced"/>) when
+/// members with the aggregator role host some; null: every shard stays in this process.</param>
+/// <param name="ShardRanges">The pool's shard ranges, in shard order.</param>
 public sealed record ClusterRunSetup(
     int Workers,
     int MinMembers,
@@ -20,7 +23,9 @@ public sealed record ClusterRunSetup(
     string Fingerprint,
     IActorRef Relay,
     IActorRef? Coalition,
-    Func<IReadOnlyList<IActorRef>, IReadOnlyList<IActorRef>, CoordinatorSetup> Coordinator);
+    Func<IReadOnlyList<IActorRef>, IReadOnlyList<IActorRef>, CoordinatorSetup> Coordinator,
+    IActorRef? Pool = null,
+    IReadOnlyList<Aggregation.CoordinateRange>? ShardRanges = null);
 
 /// <summary>
 /// The coordinator node's end of a cluster run. <c>Waiting</c> until <see cref="ClusterRunSetup.MinMembers"/> members
@@ -35,6 +40,10 @@ public sealed record ClusterRunSetup(
 /// A workers node removed while the run is running costs its workers' reports (the coordinator watches each worker and
 /// stops waiting for those that are gone); one removed while its block is starting fails the run, since the ids it
 /// held have no other host (re-creating them elsewhere is not built).
+/// Members with the aggregator role (other than this node) host the pool's shards, placed round-robin in address
+/// order (<see cref="ShardAssignment"/>) while the workers start; the pool learns of them before the coordinator
+/// starts. An aggregator node removed during the run costs nothing but time: the pool takes its shards back at once,
+/// and they are re-created on the remaining aggregator nodes (if any), which the pool moves them to between rounds.
 /// </remarks>
 public sealed class ClusterRunActor : ReceiveActor, IWithTimers
 {
@@ -50,6 +59,11 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
     private IReadOnlyList<(Address Node, int FirstId, int Count)> _blocks = [];
     private readonly Dictionary<int, IActorRef> _nodeByFirstId = new();
     private readonly HashSet<IActorRef> _awaitingAck = [];
+    private readonly Dictionary<int, (Address Node, ShardSpec[] Shards)> _aggregatorsPending = new();
+    private readonly List<IActorRef> _aggregatorNodes = [];
+    private IActorRef?[] _shardActors = [];
+    private readonly Dictionary<int, Address> _shardNode = new();
+    private int _nextAssignment;
     private IActorRef _requester = ActorRefs.Nobody;
     private IActorRef _coordinator = ActorRefs.Nobody;
     private object? _outcome;
@@ -121,16 +135,52 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
                 }
             }
             _nodeByFirstId[started.FirstId] = Sender;
-            if (_nodeByFirstId.Count == _blocks.Count)
-                StartCoordinator();
+            StartIfReady();
         });
         Receive<WorkerBlockRefused>(refused => Fail($"a workers node refused workers from {refused.FirstId}: {refused.Reason}"));
+        Receive<ShardStarted>(started =>
+        {
+            if ((uint)started.Index >= (uint)_shardActors.Length)
+            {
+                _log.Warning("A node announced shard {0}; the pool has {1}", started.Index, _shardActors.Length);
+                return;
+            }
+            _shardActors[started.Index] = Sender;
+        });
+        Receive<ShardsStarted>(started =>
+        {
+            if (!_aggregatorsPending.Remove(started.Node, out var assignment))
+            {
+                _log.Warning("Unexpected ShardsStarted for assignment {0}", started.Node);
+                return;
+            }
+            var missing = assignment.Shards.FirstOrDefault(shard => _shardActors[shard.Index] is null);
+            if (missing is not null)
+            {
+                Fail($"aggregator node {assignment.Node} started its shards without announcing shard {missing.Index}");
+                return;
+            }
+            _aggregatorNodes.Add(Sender);
+            StartIfReady();
+        });
+        Receive<ShardsRefused>(refused => Fail($"an aggregator node refused its shards: {refused.Reason}"));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             _up.Remove(removed.Member.Address);
             if (_blocks.Any(b => b.Node.Equals(removed.Member.Address)))
                 Fail($"workers node {removed.Member.Address} left before its workers started");
+            else if (_aggregatorsPending.Values.Any(a => a.Node.Equals(removed.Member.Address)))
+                Fail($"aggregator node {removed.Member.Address} left before its shards started");
         });
+        Receive<ClusterEvent.MemberUp>(up => _up[up.Member.Address] = up.Member);
+        ReceiveStartTimeout();
+        ReceiveCommon();
+    }
+
+    private void Placing()
+    {
+        Receive<ShardsReady>(_ => StartCoordinator());
+        Receive<ClusterEvent.MemberRemoved>(removed => _up.Remove(removed.Member.Address));
         Receive<ClusterEvent.MemberUp>(up => _up[up.Member.Address] = up.Member);
         ReceiveStartTimeout();
         ReceiveCommon();
@@ -144,12 +194,41 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
             _ => Finish(new RunFailed(0, "the coordinator stopped (it threw; see the log)")));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
+            _up.Remove(removed.Member.Address);
             var block = _blocks.FirstOrDefault(b => b.Node.Equals(removed.Member.Address));
             if (block.Node is not null)
                 _log.Warning("Workers node {0} was removed: workers {1}..{2} count as missing from now on",
                     removed.Member.Address, block.FirstId, block.FirstId + block.Count - 1);
+            if (removed.Member.HasRole(ClusterRoles.Aggregator))
+                ReplaceShardsOf(removed.Member.Address);
         });
-        Receive<ClusterEvent.MemberUp>(up => _log.Info("Node {0} joined during the run; it gets no workers", up.Member.Address));
+        Receive<ClusterEvent.MemberUp>(up =>
+        {
+            _up[up.Member.Address] = up.Member;
+            _log.Info("Node {0} joined during the run; it gets no workers", up.Member.Address);
+        });
+        Receive<ShardStarted>(started =>
+        {
+            if ((uint)started.Index < (uint)_shardActors.Length)
+                _shardActors[started.Index] = Sender;
+        });
+        Receive<ShardsStarted>(started =>
+        {
+            if (!_aggregatorsPending.Remove(started.Node, out var assignment))
+                return;
+            if (!_aggregatorNodes.Contains(Sender))
+                _aggregatorNodes.Add(Sender);
+            var moved = new IActorRef?[_shardActors.Length];
+            foreach (var shard in assignment.Shards)
+            {
+                moved[shard.Index] = _shardActors[shard.Index];
+                _shardNode[shard.Index] = assignment.Node;
+            }
+            _log.Info("Shards {0} re-created on aggregator node {1}", string.Join(", ", assignment.Shards.Select(s => s.Index)), assignment.Node);
+            _setup.Pool!.Tell(new ShardsPlaced(moved));
+        });
+        Receive<ShardsRefused>(refused => _log.Warning("An aggregator node refused shards; they stay on this node: {0}", refused.Reason));
+        Receive<ShardsReady>(_ => { });
         ReceiveCommon();
     }
 
@@ -186,7 +265,8 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
     private void ReceiveStartTimeout() =>
         Receive<StartTimeoutPassed>(_ => Fail(_blocks.Count == 0
             ? $"only {_up.Count} of the {_setup.MinMembers} cluster members needed were Up after {_setup.StartTimeout}"
-            : $"{_blocks.Count - _nodeByFirstId.Count} workers node(s) had not started their block after {_setup.StartTimeout}"));
+            : $"{_blocks.Count - _nodeByFirstId.Count} workers node(s) had not started their block and {_aggregatorsPending.Count} "
+                + $"aggregator node(s) their shards after {_setup.StartTimeout}"));
 
     private void ReceiveCommon()
     {
@@ -214,7 +294,87 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
                 _setup.Relay.Tell(new Outbound(nodeActor, CoalitionAnnounced.Instance), _setup.Coalition);
             _setup.Relay.Tell(new Outbound(nodeActor, new WorkerBlockAssigned(first, count, _setup.Fingerprint)), Self);
         }
+        AssignShards();
         Become(Starting);
+    }
+
+    /// <summary>Places the pool's shards on the other members with the aggregator role; this node's stay in the pool.</summary>
+    private void AssignShards()
+    {
+        if (_setup.Pool is null || _setup.ShardRanges is null)
+            return;
+        _shardActors = new IActorRef?[_setup.ShardRanges.Count];
+        var aggregators = _up.Values.Where(m => m.HasRole(ClusterRoles.Aggregator)).Select(m => m.Address);
+        var placement = ShardAssignment.Place(_setup.ShardRanges, aggregators);
+        for (var k = 0; k < placement.Count; k++)
+        {
+            var (node, shards) = placement[k];
+            if (node.Equals(_cluster.SelfAddress))
+            {
+                _log.Info("Shards {0} stay on this node", string.Join(", ", shards.Select(s => s.Index)));
+                continue;
+            }
+            _log.Info("Shards {0} go to aggregator node {1}", string.Join(", ", shards.Select(s => s.Index)), node);
+            Assign(node, shards);
+        }
+    }
+
+    private void Assign(Address node, ShardSpec[] shards)
+    {
+        var ordinal = _nextAssignment++;
+        _aggregatorsPending[ordinal] = (node, shards);
+        foreach (var shard in shards)
+            _shardNode[shard.Index] = node;
+        var nodeActor = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(new RootActorPath(node) / "user" / NodeAggregatorActor.Name);
+        _setup.Relay.Tell(new Outbound(nodeActor, new ShardsAssigned(_setup.Fingerprint, ordinal, shards)), Self);
+    }
+
+    /// <summary>
+    /// The pool has already taken the removed node's shards back; they go round-robin to the aggregator nodes left
+    /// (the pool moves them between rounds), or stay in the pool when none is.
+    /// </summary>
+    private void ReplaceShardsOf(Address removed)
+    {
+        foreach (var pending in _aggregatorsPending.Where(p => p.Value.Node.Equals(removed)).Select(p => p.Key).ToArray())
+            _aggregatorsPending.Remove(pending);
+        var lost = _shardNode.Where(p => p.Value.Equals(removed)).Select(p => p.Key).ToHashSet();
+        foreach (var shard in lost)
+        {
+            _shardNode.Remove(shard);
+            _shardActors[shard] = null;
+        }
+        if (lost.Count == 0 || _setup.ShardRanges is null)
+            return;
+        var remaining = _up.Values.Where(m => m.HasRole(ClusterRoles.Aggregator) && !m.Address.Equals(_cluster.SelfAddress))
+            .Select(m => m.Address).ToArray();
+        if (remaining.Length == 0)
+        {
+            _log.Warning("Aggregator node {0} was removed and no other is left: shards {1} run on this node from now on",
+                removed, string.Join(", ", lost.Order()));
+            return;
+        }
+        var ranges = _setup.ShardRanges.Select((range, k) => lost.Contains(k) ? range : new Aggregation.CoordinateRange(range.Start, 0)).ToArray();
+        foreach (var (node, shards) in ShardAssignment.Place(ranges, remaining))
+        {
+            if (shards.Length == 0)
+                continue;
+            _log.Warning("Aggregator node {0} was removed: shards {1} move to aggregator node {2}", removed,
+                string.Join(", ", shards.Select(s => s.Index)), node);
+            Assign(node, shards);
+        }
+    }
+
+    private void StartIfReady()
+    {
+        if (_nodeByFirstId.Count < _blocks.Count || _aggregatorsPending.Count > 0)
+            return;
+        if (_setup.Pool is not null && _shardActors.Any(shard => shard is not null))
+        {
+            _setup.Pool.Tell(new ShardsPlaced(_shardActors));
+            Become(Placing);
+            return;
+        }
+        StartCoordinator();
     }
 
     private void StartCoordinator()
@@ -231,7 +391,7 @@ public sealed class ClusterRunActor : ReceiveActor, IWithTimers
     private void Finish(object outcome)
     {
         _outcome = outcome;
-        foreach (var node in _nodeByFirstId.Values)
+        foreach (var node in _nodeByFirstId.Values.Concat(_aggregatorNodes))
         {
             _awaitingAck.Add(node);
             // A node proxy that already stopped (its node left) answers the watch at once.

@@ -15,6 +15,7 @@ public static class SerializationConfig
             fedactors-vectors = "{{typeof(VectorMessageSerializer).AssemblyQualifiedName}}"
             fedactors-hyperion = "{{typeof(HyperionSerializer).AssemblyQualifiedName}}"
             fedactors-chunks = "{{typeof(RelayChunkSerializer).AssemblyQualifiedName}}"
+            fedactors-aggregation = "{{typeof(AggregationMessageSerializer).AssemblyQualifiedName}}"
           }
           serialization-bindings {
             "System.Object" = fedactors-hyperion
@@ -25,6 +26,9 @@ public static class SerializationConfig
             "{{Binding<HonestGradientTapped>()}}" = fedactors-vectors
             "{{Binding<EvaluationRequested>()}}" = fedactors-vectors
             "{{Binding<Cluster.RelayChunk>()}}" = fedactors-chunks
+            "{{Binding<Cluster.ShardRowsLoaded>()}}" = fedactors-aggregation
+            "{{Binding<Cluster.RemoteRangeWorkAssigned>()}}" = fedactors-aggregation
+            "{{Binding<Cluster.RemoteRangeWorkCompleted>()}}" = fedactors-aggregation
           }
         }
         """);

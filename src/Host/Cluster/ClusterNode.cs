@@ -3,8 +3,10 @@ using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
 using FedActors.Actors;
+using FedActors.Actors.Checkpoints;
 using FedActors.Actors.Cluster;
 using FedActors.Actors.Serialization;
+using FedActors.Aggregation;
 using FedActors.Host.Configuration;
 using FedActors.Host.Running;
 
@@ -42,13 +44,22 @@ public static class ClusterNode
 
     /// <summary>Runs the experiment as the cluster's coordinator; metrics.csv goes into <paramref name="resultsDirectory"/>.</summary>
     /// <param name="hostsWorkers">This node also carries the workers role (its node actor is started here).</param>
+    /// <param name="resumeFrom">A checkpoint of this experiment in <paramref name="resultsDirectory"/>: as for
+    /// <see cref="SimulationRunner.RunAsync"/>, the server and the rule are restored from it and the run continues with
+    /// the round after it. The workers nodes need nothing from it: a worker keeps no state across rounds.</param>
     public static async Task<RunOutcome> RunCoordinatorAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
         string fingerprint, string resultsDirectory, bool hostsWorkers, Action<RoundMetrics>? onRound = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, RunCheckpoint? resumeFrom = null)
     {
         var settings = experiment.Settings;
+        if (resumeFrom is not null)
+        {
+            if (resumeFrom.Round >= settings.Rounds)
+                throw new InvalidOperationException($"the checkpoint is at round {resumeFrom.Round} of {settings.Rounds}: the run already finished");
+            RunCheckpoint.RestoreCoordinator(resumeFrom.CoordinatorState, experiment.Server, experiment.Pipeline.Rule);
+        }
         var relay = system.ActorOf(RelayActor.Props(cluster.ChunkBytes), RelayActor.Name);
-        var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound), "metrics");
+        var metrics = system.ActorOf(MetricsActor.Props(Path.Combine(resultsDirectory, "metrics.csv"), onRound, resumeFrom), "metrics");
         var pool = system.ActorOf(
             AggregatorPoolActor.Props(experiment.Pipeline, settings.Aggregator.Shards, experiment.Model.ParameterCount), "aggregator");
         var evaluator = experiment.Server.HasTestAccuracy ? system.ActorOf(EvaluatorActor.Props(experiment.Server, metrics), "evaluator") : null;
@@ -60,7 +71,8 @@ public static class ClusterNode
         var run = system.ActorOf(ClusterRunActor.Props(new ClusterRunSetup(
             settings.Workers, cluster.MinMembers, cluster.StartTimeout, cluster.FinishTimeout, fingerprint, relay, coalition,
             (workers, recipients) => SimulationRunner.CoordinatorSetupFor(experiment, workers, pool, metrics, coalition, evaluator,
-                resumeFrom: null, recipients))), ClusterRunActor.Name);
+                resumeFrom, recipients),
+            pool, CoordinatePartition.Split(experiment.Model.ParameterCount, settings.Aggregator.Shards))), ClusterRunActor.Name);
         var answer = await run.Ask<object>(RunRequested.Instance, Timeout.InfiniteTimeSpan, cancellation);
         return answer switch
         {
@@ -71,12 +83,32 @@ public static class ClusterNode
     }
 
     /// <summary>Hosts the block of workers the coordinator assigns, until the coordinator ends the run or leaves.</summary>
-    public static async Task<NodeRunEnded> RunWorkersAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
-        string fingerprint, CancellationToken cancellation = default)
+    public static Task<NodeRunEnded> RunWorkersAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
+        string fingerprint, CancellationToken cancellation = default) =>
+        RunNodeAsync(system, experiment, cluster, fingerprint, [ClusterRoles.Workers], cancellation);
+
+    /// <summary>
+    /// A node without the coordinator role: hosts the workers (workers role) and the aggregator shards (aggregator
+    /// role) the coordinator assigns, until the coordinator ends the run (every part acknowledged it) or leaves.
+    /// </summary>
+    public static async Task<NodeRunEnded> RunNodeAsync(ActorSystem system, Experiment experiment, ClusterSettings cluster,
+        string fingerprint, IReadOnlyCollection<string> roles, CancellationToken cancellation = default)
     {
         system.ActorOf(RelayActor.Props(cluster.ChunkBytes), RelayActor.Name);
-        var node = system.ActorOf(NodeWorkersActor.Props(SetupsOf(experiment), fingerprint), NodeWorkersActor.Name);
-        return await node.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation);
+        var parts = new List<IActorRef>();
+        if (roles.Contains(ClusterRoles.Workers))
+            parts.Add(system.ActorOf(NodeWorkersActor.Props(SetupsOf(experiment), fingerprint), NodeWorkersActor.Name));
+        if (roles.Contains(ClusterRoles.Aggregator))
+            parts.Add(system.ActorOf(NodeAggregatorActor.Props(fingerprint), NodeAggregatorActor.Name));
+        if (parts.Count == 0)
+            throw new ArgumentException($"a node without the {ClusterRoles.Coordinator} role needs the {ClusterRoles.Workers} or the {ClusterRoles.Aggregator} role", nameof(roles));
+        var answers = Task.WhenAll(parts.Select(part => part.Ask<NodeRunEnded>(NodeRunEndAwaited.Instance, Timeout.InfiniteTimeSpan, cancellation)));
+        // An actor system that shuts down (the node was downed, or left) never answers a pending Ask: without this
+        // the node's process would wait forever.
+        if (await Task.WhenAny(answers, system.WhenTerminated) != answers)
+            return new NodeRunEnded(false, "this node's actor system stopped before the run finished");
+        var ended = await answers;
+        return new NodeRunEnded(ended.All(e => e.RunFinished), string.Join("; ", ended.Select(e => e.Detail).Distinct()));
     }
 
     /// <summary>The setups of one block; every node builds the same experiment from the same file and seed, so worker
