@@ -58,6 +58,11 @@ internal static class WeightedRows
     {
         var n = matrix.Rows;
         var tileColumns = Math.Clamp(MixTileBytes / (sizeof(float) * n) / MixStrip * MixStrip, MixStrip, TileColumns);
+        // Whether each block of four output rows is sparse depends on the weights alone: decided once, not per tile.
+        var blocks = target.Rows / 4;
+        Span<bool> sparse = blocks <= 1024 ? stackalloc bool[blocks] : new bool[blocks];
+        for (var block = 0; block < blocks; block++)
+            sparse[block] = Sparse(mixing.Slice(4 * block * n, 4 * n), n);
         for (var offset = 0; offset < range.Length; offset += tileColumns)
         {
             var columns = Math.Min(tileColumns, range.Length - offset);
@@ -69,7 +74,7 @@ internal static class WeightedRows
                 for (; r + 4 <= target.Rows; r += 4)
                 {
                     var weights = mixing.Slice(r * n, 4 * n);
-                    var split = Sparse(weights, n) ? 0 : strips;
+                    var split = sparse[r / 4] ? 0 : strips;
                     if (split > 0)
                         MixFourRows512(matrix, start, split, weights, target, r);
                     for (var row = r; row < r + 4; row++)
