@@ -36,4 +36,13 @@ public sealed class CoordinateWiseMedianRule : OrderStatisticRule
         var n = matrix.Rows;
         OrderStatistics.AverageOfRanks(matrix, range, (n - 1) / 2, n / 2, output, workspace, low, high);
     }
+
+    public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+        Span<double> kept, AggregationWorkspace workspace)
+    {
+        RuleArguments.CheckRange(this, matrix, range, output.Length);
+        ArgumentNullException.ThrowIfNull(workspace);
+        var n = matrix.Rows;
+        OrderStatistics.AverageOfRanks(matrix, range, (n - 1) / 2, n / 2, output, workspace, low, high, kept);
+    }
 }

@@ -15,4 +15,12 @@ public interface IKeptBandRule : ICoordinateWiseRule
     /// </summary>
     void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         AggregationWorkspace workspace);
+
+    /// <summary>
+    /// As the band overload, and also writes kept[i], the number of the range's coordinates at which row i's value lies
+    /// in the band (low &lt;= x &lt;= high). A rule whose kernel sees each column's values anyway counts them there,
+    /// while they are in the first-level cache, instead of in a second sweep over the range.
+    /// </summary>
+    void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+        Span<double> kept, AggregationWorkspace workspace);
 }

@@ -1,3 +1,5 @@
+using FedActors.Aggregation.Kernels;
+
 namespace FedActors.Aggregation;
 
 /// <summary>
@@ -30,4 +32,12 @@ public abstract class OrderStatisticRule : IKeptBandRule
 
     public abstract void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low,
         Span<float> high, AggregationWorkspace workspace);
+
+    /// <summary>The band, then a counting sweep over the range (<see cref="KeptCounts"/>); the radix kernel's rules count inside it.</summary>
+    public virtual void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low,
+        Span<float> high, Span<double> kept, AggregationWorkspace workspace)
+    {
+        AggregateRange(matrix, range, output, low, high, workspace);
+        KeptCounts.Count(matrix, range, low, high, kept);
+    }
 }

@@ -40,9 +40,8 @@ public static class RangeKernels
         {
             var low = band[..block.Length];
             var high = band.Slice(columns, block.Length);
-            rule.AggregateRange(matrix, block, output.AsSpan(block.Start, block.Length), low, high, workspace);
             var counts = tree.NewLeaf();
-            KeptCounts.Count(matrix, block, low, high, counts);
+            rule.AggregateRange(matrix, block, output.AsSpan(block.Start, block.Length), low, high, counts, workspace);
             tree.AddLeaf(block.Start / CoordinatePartition.BlockSize, counts);
         }
         return tree.Nodes;

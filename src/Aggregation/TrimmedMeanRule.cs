@@ -58,4 +58,17 @@ public sealed class TrimmedMeanRule : OrderStatisticRule
             high.Fill(float.PositiveInfinity);
         }
     }
+
+    public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
+        Span<double> kept, AggregationWorkspace workspace)
+    {
+        if (F == 0)
+        {
+            base.AggregateRange(matrix, range, output, low, high, kept, workspace);
+            return;
+        }
+        RuleArguments.CheckRange(this, matrix, range, output.Length);
+        ArgumentNullException.ThrowIfNull(workspace);
+        OrderStatistics.AverageOfRanks(matrix, range, F, matrix.Rows - F - 1, output, workspace, low, high, kept);
+    }
 }

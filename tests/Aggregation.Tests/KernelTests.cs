@@ -127,6 +127,31 @@ public class KernelTests
         }
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(200)]
+    [InlineData(1001)]
+    public void Order_statistics_count_per_row_the_coordinates_whose_value_lies_in_the_kept_band(int n)
+    {
+        const int d = 131;
+        var rows = AwkwardColumns(n, d, seed: 3 * n);
+        var matrix = TestData.Matrix(rows);
+        foreach (var (first, last) in new[] { ((n - 1) / 2, n / 2), (n / 5, n - 1 - n / 5) })
+        {
+            var low = new float[d];
+            var high = new float[d];
+            var kept = new double[n];
+            OrderStatistics.AverageOfRanks(matrix, new CoordinateRange(0, d), first, last, new float[d], new AggregationWorkspace(), low, high, kept);
+            // In the kernel's order -0 lies below +0: compare (value, sign) pairs.
+            static bool AtMost(float a, float b) => a < b || (a == b && (float.IsNegative(a) || !float.IsNegative(b)));
+            for (var i = 0; i < n; i++)
+            {
+                var expected = Enumerable.Range(0, d).Count(j => AtMost(low[j], rows[i][j]) && AtMost(rows[i][j], high[j]));
+                Assert.Equal(expected, kept[i]);
+            }
+        }
+    }
+
     [Fact]
     public void Order_statistics_of_a_column_do_not_depend_on_where_the_range_starts()
     {

@@ -29,11 +29,15 @@ internal interface IKeyLanes<TVector, TSums>
 
     static abstract TVector Xor(TVector left, TVector right);
     static abstract TVector Or(TVector left, TVector right);
+    static abstract TVector And(TVector left, TVector right);
     static abstract TVector Equal(TVector left, TVector right);
     static abstract TVector Max(TVector left, TVector right);
 
     /// <summary>Whether every lane of a compare result is set.</summary>
     static abstract bool All(TVector mask);
+
+    /// <summary>How many of the first <paramref name="lanes"/> lanes of a compare result are set.</summary>
+    static abstract int CountSet(TVector mask, int lanes);
     static abstract TVector Add(TVector left, TVector right);
     static abstract TVector Subtract(TVector left, TVector right);
     static abstract TVector LessThan(TVector left, TVector right);
@@ -95,11 +99,16 @@ internal readonly struct Keys512 : IKeyLanes<Vector512<int>, (Vector512<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Or(Vector512<int> left, Vector512<int> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> And(Vector512<int> left, Vector512<int> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Equal(Vector512<int> left, Vector512<int> right) => Vector512.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Max(Vector512<int> left, Vector512<int> right) => Vector512.Max(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector512<int> mask) => Vector512.EqualsAll(mask, Vector512<int>.AllBitsSet);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountSet(Vector512<int> mask, int lanes) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Add(Vector512<int> left, Vector512<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -159,11 +168,16 @@ internal readonly struct Keys256 : IKeyLanes<Vector256<int>, (Vector256<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Or(Vector256<int> left, Vector256<int> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> And(Vector256<int> left, Vector256<int> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Equal(Vector256<int> left, Vector256<int> right) => Vector256.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Max(Vector256<int> left, Vector256<int> right) => Vector256.Max(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector256<int> mask) => Vector256.EqualsAll(mask, Vector256<int>.AllBitsSet);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountSet(Vector256<int> mask, int lanes) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Add(Vector256<int> left, Vector256<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -224,11 +238,16 @@ internal readonly struct Keys128 : IKeyLanes<Vector128<int>, (Vector128<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Or(Vector128<int> left, Vector128<int> right) => left | right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> And(Vector128<int> left, Vector128<int> right) => left & right;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Equal(Vector128<int> left, Vector128<int> right) => Vector128.Equals(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Max(Vector128<int> left, Vector128<int> right) => Vector128.Max(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector128<int> mask) => Vector128.EqualsAll(mask, Vector128<int>.AllBitsSet);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountSet(Vector128<int> mask, int lanes) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Add(Vector128<int> left, Vector128<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

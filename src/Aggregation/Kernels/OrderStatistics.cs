@@ -29,7 +29,9 @@ namespace FedActors.Aggregation.Kernels;
 /// floats exactly unless their magnitudes span more than about 2^29, so permuting the rows changes the result only
 /// in that case, and then by a rounding of the double sum.</para>
 /// <para>Given non-empty <c>low</c> and <c>high</c> spans, the values of ranks first and last are also written per
-/// coordinate: the band of kept values that the counting pass of <see cref="IKeptBandRule"/> needs.</para>
+/// coordinate: the band of kept values of <see cref="IKeptBandRule"/>. Given a non-empty <c>kept</c> span, each row's
+/// count of coordinates whose key lies in the band is counted too, while the group is still in the first-level cache
+/// (in key order, so a -0 below a band starting at +0 is not kept).</para>
 /// </remarks>
 internal static class OrderStatistics
 {
@@ -37,16 +39,18 @@ internal static class OrderStatistics
     private const int TileColumns = 64;
 
     public static void AverageOfRanks(GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output,
-        AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default)
+        AggregationWorkspace workspace, Span<float> low = default, Span<float> high = default, Span<double> kept = default)
     {
         CheckRanks(matrix.Rows, first, last);
         var band = CheckBand(range, low, high);
+        if (!kept.IsEmpty && kept.Length != matrix.Rows)
+            throw new ArgumentException($"kept counts have {kept.Length} entries, the matrix {matrix.Rows} rows", nameof(kept));
         if (Vector512.IsHardwareAccelerated)
-            Run<Keys512, Vector512<int>, (Vector512<double>, Vector512<double>)>(matrix, range, first, last, output, workspace, low, high, band);
+            Run<Keys512, Vector512<int>, (Vector512<double>, Vector512<double>)>(matrix, range, first, last, output, workspace, low, high, band, kept);
         else if (Vector256.IsHardwareAccelerated)
-            Run<Keys256, Vector256<int>, (Vector256<double>, Vector256<double>)>(matrix, range, first, last, output, workspace, low, high, band);
+            Run<Keys256, Vector256<int>, (Vector256<double>, Vector256<double>)>(matrix, range, first, last, output, workspace, low, high, band, kept);
         else
-            Run<Keys128, Vector128<int>, (Vector128<double>, Vector128<double>)>(matrix, range, first, last, output, workspace, low, high, band);
+            Run<Keys128, Vector128<int>, (Vector128<double>, Vector128<double>)>(matrix, range, first, last, output, workspace, low, high, band, kept);
     }
 
     /// <summary>Whether the caller asked for the band (both spans non-empty); then both must cover the range.</summary>
@@ -66,7 +70,7 @@ internal static class OrderStatistics
     }
 
     private static void Run<TLanes, TVector, TSums>(GradientMatrix matrix, CoordinateRange range, int first, int last, Span<float> output,
-        AggregationWorkspace workspace, Span<float> low, Span<float> high, bool band)
+        AggregationWorkspace workspace, Span<float> low, Span<float> high, bool band, Span<double> keptCounts)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
         where TSums : struct
@@ -74,7 +78,11 @@ internal static class OrderStatistics
         var lanes = TLanes.Count;
         var rows = matrix.Rows;
         var tileKeys = TileColumns * rows;
-        var floats = workspace.Floats(tileKeys + 4 * lanes);
+        var counting = !keptCounts.IsEmpty;
+        var floats = workspace.Floats(tileKeys + 4 * lanes + (counting ? rows : 0));
+        // Integer counts while counting (an int add per row; a double add would convert every time), doubles at the end.
+        var keptInts = MemoryMarshal.Cast<float, int>(floats.Slice(tileKeys + 4 * lanes, counting ? rows : 0));
+        keptInts.Clear();
         var keys = MemoryMarshal.Cast<float, int>(floats[..tileKeys]);
         var lowValues = floats.Slice(tileKeys, lanes);
         var highValues = floats.Slice(tileKeys + lanes, lanes);
@@ -165,7 +173,11 @@ internal static class OrderStatistics
                 lowValues[..columns].CopyTo(low.Slice(offset, columns));
                 highValues[..columns].CopyTo(high.Slice(offset, columns));
             }
+            if (counting)
+                CountKept<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, columns, keptInts);
         }
+        for (var i = 0; i < keptInts.Length; i++)
+            keptCounts[i] = keptInts[i];
     }
 
     /// <summary>
@@ -208,53 +220,45 @@ internal static class OrderStatistics
     /// </summary>
     private unsafe ref struct TilePrefetch
     {
-        /// <summary>Passes a group takes at least, in practice; lines left over when a tile ends go out together.</summary>
+        /// <summary>Passes a group takes at least, in practice; rows left over when a tile ends go out together.</summary>
         private const int PassesPerGroup = 4;
 
         private const int LineFloats = AlignedMemory.AlignmentBytes / sizeof(float);
 
         private readonly nint _stride;
         private readonly int _linesPerRow;
-        private readonly int _lines;
-        private readonly int _linesPerPass;
+        private readonly int _rows;
+        private readonly int _rowsPerPass;
         private int _issued;
-        private float* _rowStart;
         private float* _next;
-        private int _lineInRow;
 
         public TilePrefetch(GradientMatrix matrix, int start, int columns, int groups)
         {
             if (!Sse.IsSupported || columns <= 0)
                 return;
-            _rowStart = _next = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in matrix.Origin), start));
+            _next = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in matrix.Origin), start));
             _stride = matrix.RowStride;
             _linesPerRow = (columns + LineFloats - 1) / LineFloats;
-            _lines = _linesPerRow * matrix.Rows;
-            _linesPerPass = (_lines + groups * PassesPerGroup - 1) / (groups * PassesPerGroup);
+            _rows = matrix.Rows;
+            _rowsPerPass = (_rows + groups * PassesPerGroup - 1) / (groups * PassesPerGroup);
         }
 
-        /// <summary>Prefetches this pass's share of the lines.</summary>
+        /// <summary>Prefetches this pass's share of the rows.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Some() => Issue(_linesPerPass);
+        public void Some() => Issue(_rowsPerPass);
 
-        /// <summary>Prefetches every line not yet prefetched.</summary>
-        public void Finish() => Issue(_lines - _issued);
+        /// <summary>Prefetches every row not yet prefetched.</summary>
+        public void Finish() => Issue(_rows - _issued);
 
         private void Issue(int count)
         {
-            var end = Math.Min(_lines, _issued + count);
-            for (; _issued < end; _issued++)
+            var end = Math.Min(_rows, _issued + count);
+            for (; _issued < end; _issued++, _next += _stride)
             {
                 // Into the second-level cache: a whole tile is more than the first level holds besides the group
                 // being counted.
-                Sse.Prefetch1(_next);
-                _next += LineFloats;
-                if (++_lineInRow == _linesPerRow)
-                {
-                    _lineInRow = 0;
-                    _rowStart += _stride;
-                    _next = _rowStart;
-                }
+                for (var line = 0; line < _linesPerRow; line++)
+                    Sse.Prefetch1(_next + line * LineFloats);
             }
         }
     }
@@ -532,6 +536,23 @@ internal static class OrderStatistics
                 even = new Wide(k, lowerEven << 16, belowLowerEven, upperEven << 16, belowUpperEven, _bit + 16);
                 odd = new Wide(k, lowerOdd << 16, belowLowerOdd, upperOdd << 16, belowUpperOdd, _bit + 16);
             }
+        }
+    }
+
+    /// <summary>kept[i] += the lanes (of the first <paramref name="columns"/>) where row i's key lies in [low, high].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps Run's loop free of this loop's registers
+    private static void CountKept<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey, TVector highKey, int columns,
+        Span<int> kept)
+        where TLanes : IKeyLanes<TVector, TSums>
+        where TVector : struct
+        where TSums : struct
+    {
+        var lanes = TLanes.Count;
+        ref var count = ref MemoryMarshal.GetReference(kept);
+        for (var i = 0; i < rows; i++)
+        {
+            var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
+            Unsafe.Add(ref count, i) += TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
         }
     }
 
