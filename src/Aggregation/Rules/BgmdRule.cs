@@ -107,6 +107,12 @@ public sealed class BgmdRule : IStatefulRule
     /// <summary>k = max(1, round(beta d)), halves rounded up.</summary>
     public int BlockSize(int columns) => Math.Clamp((int)Math.Round(Beta * columns, MidpointRounding.AwayFromZero), 1, columns);
 
+    private double[]? _sums;
+    private double[]? _squares;
+    private double[]? _scores;
+    private double[]? _keys;
+    private double[]? _selection;
+
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
         ToleranceCheck.Rows(this, rows, output);
@@ -118,18 +124,21 @@ public sealed class BgmdRule : IStatefulRule
         if (_memory.Length != d)
             throw new ArgumentException($"{RuleName} holds a memory of {_memory.Length} coordinates; the rows have {d}", nameof(rows));
 
-        var sums = new double[d];
-        var squares = new double[d];
+        // Scratch of d doubles each, kept across rounds: the rule runs once per round on the same d.
+        if (_sums is null || _sums.Length != d)
+            (_sums, _squares, _scores, _keys, _selection) = (new double[d], new double[d], new double[d], new double[d], new double[d]);
+        var sums = _sums;
+        var squares = _squares!;
+        var scores = _scores!;
         await rows.ColumnMomentsAsync(sums, squares);
         var gamma = Step;
-        var scores = new double[d];
         for (var j = 0; j < d; j++)
         {
             var m = _memory[j];
             scores[j] = Math.Max(0, gamma * gamma * squares[j] + 2 * gamma * m * sums[j] + n * m * m);
         }
         var k = BlockSize(d);
-        var columns = Sampled ? SampleColumns(scores, k, context.Random) : TopColumns(scores, k);
+        var columns = Sampled ? SampleColumns(scores, k, context.Random, _keys!, _selection!) : TopColumns(scores, k, _keys!, _selection!);
 
         var block = await rows.SelectColumnsAsync(columns);
         var median = new float[k];
@@ -152,35 +161,41 @@ public sealed class BgmdRule : IStatefulRule
     }
 
     /// <summary>The k columns of largest score, ties to the lower index, ascending.</summary>
-    internal static int[] TopColumns(double[] scores, int k)
+    internal static int[] TopColumns(double[] scores, int k) =>
+        TopColumns(scores, k, new double[scores.Length], new double[scores.Length]);
+
+    /// <summary>As <see cref="TopColumns(double[], int)"/> with scratch arrays of scores.Length doubles.</summary>
+    private static int[] TopColumns(double[] scores, int k, double[] keys, double[] scratch)
     {
-        var keys = new double[scores.Length];
-        for (var j = 0; j < keys.Length; j++)
+        for (var j = 0; j < scores.Length; j++)
             keys[j] = -scores[j];
-        return TakeBest(keys, k);
+        return TakeBest(keys.AsSpan(0, scores.Length), k, scratch);
     }
 
     /// <summary>k columns sampled without replacement with probability proportional to the score, ascending.</summary>
-    internal static int[] SampleColumns(double[] scores, int k, Random random)
+    internal static int[] SampleColumns(double[] scores, int k, Random random) =>
+        SampleColumns(scores, k, random, new double[scores.Length], new double[scores.Length]);
+
+    private static int[] SampleColumns(double[] scores, int k, Random random, double[] keys, double[] scratch)
     {
-        var keys = new double[scores.Length];
-        for (var j = 0; j < keys.Length; j++)
+        for (var j = 0; j < scores.Length; j++)
         {
             var u = 1 - random.NextDouble();
             // Largest log(u)/s first, i.e. the smallest of its negation; score 0 gives +infinity: last.
             keys[j] = scores[j] > 0 ? -Math.Log(u) / scores[j] : double.PositiveInfinity;
         }
-        return TakeBest(keys, k);
+        return TakeBest(keys.AsSpan(0, scores.Length), k, scratch);
     }
 
     /// <summary>
     /// The columns of the k smallest keys, ties at the boundary to the lower column, in ascending column order: the
     /// k-th smallest key by selection (linear time; sorting all d keys took a quarter of the rule's time at d = 10^5),
-    /// then one scan in column order. Overwrites <paramref name="keys"/>' order only in a copy.
+    /// then one scan in column order; the selection reorders a copy in <paramref name="scratch"/>.
     /// </summary>
-    private static int[] TakeBest(double[] keys, int k)
+    private static int[] TakeBest(ReadOnlySpan<double> keys, int k, double[] scratch)
     {
-        var boundary = KthSmallest((double[])keys.Clone(), k - 1);
+        keys.CopyTo(scratch);
+        var boundary = KthSmallest(scratch.AsSpan(0, keys.Length), k - 1);
         var below = 0;
         foreach (var key in keys)
         {
