@@ -43,6 +43,11 @@ public sealed class BgmdRule : IStatefulRule
     private const int StateVersion = 1;
 
     private double[]? _memory;
+    private double[]? _sums;
+    private double[]? _squares;
+    private double[]? _scores;
+    private double[]? _keys;
+    private double[]? _selection;
     private int[] _columns = [];
 
     /// <param name="f">Byzantine rows to tolerate (validated: n &gt; 2f).</param>
@@ -106,12 +111,6 @@ public sealed class BgmdRule : IStatefulRule
 
     /// <summary>k = max(1, round(beta d)), halves rounded up.</summary>
     public int BlockSize(int columns) => Math.Clamp((int)Math.Round(Beta * columns, MidpointRounding.AwayFromZero), 1, columns);
-
-    private double[]? _sums;
-    private double[]? _squares;
-    private double[]? _scores;
-    private double[]? _keys;
-    private double[]? _selection;
 
     public async ValueTask AggregateAsync(IMatrixPasses rows, float[] output, AggregationContext context, AggregationReport report)
     {
