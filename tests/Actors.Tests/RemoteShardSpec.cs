@@ -14,22 +14,9 @@ namespace FedActors.Actors.Tests;
 /// </summary>
 public sealed class RemoteShardSpec() : TestKit(SerializationConfig.Bindings)
 {
-    private object RoundTrip(object message)
-    {
-        var serializer = Sys.Serialization.FindSerializerFor(message);
-        var bytes = serializer.ToBinary(message);
-        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        return Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
-    }
+    private object RoundTrip(object message) => Wire.RoundTrip(Sys, message);
 
-    private static float[] Values(int count, ulong seed)
-    {
-        var random = new DeterministicRandom(seed);
-        var values = new float[count];
-        for (var i = 0; i < count; i++)
-            values[i] = (float)random.NextGaussian();
-        return values;
-    }
+    private static float[] Values(int count, ulong seed) => Wire.Values(count, seed);
 
     public static TheoryData<string> Passes() =>
         ["coordinate-wise", "kept", "gram", "distances", "dots", "weighted-sum", "fused", "moments", "mix", "select", "copy-row"];

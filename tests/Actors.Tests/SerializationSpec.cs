@@ -11,22 +11,9 @@ namespace FedActors.Actors.Tests;
 /// <summary>Every message that may cross nodes, through the serializers the bindings choose for it.</summary>
 public sealed class SerializationSpec() : TestKit(SerializationConfig.Bindings)
 {
-    private object RoundTrip(object message)
-    {
-        var serializer = Sys.Serialization.FindSerializerFor(message);
-        var bytes = serializer.ToBinary(message);
-        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        return Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
-    }
+    private object RoundTrip(object message) => Wire.RoundTrip(Sys, message);
 
-    private static float[] Values(int count, ulong seed)
-    {
-        var random = new DeterministicRandom(seed);
-        var values = new float[count];
-        for (var i = 0; i < count; i++)
-            values[i] = (float)random.NextGaussian();
-        return values;
-    }
+    private static float[] Values(int count, ulong seed) => Wire.Values(count, seed);
 
     public static TheoryData<string> VectorMessages() =>
         ["gradient", "round", "input", "forged", "tap", "evaluation"];

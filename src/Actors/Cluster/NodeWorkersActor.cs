@@ -12,7 +12,7 @@ namespace FedActors.Actors.Cluster;
 /// </summary>
 /// <param name="setups">The setups of workers first .. first + count - 1, colluding through the coalition given.</param>
 /// <param name="fingerprint">Hash of this node's resolved experiment; an assignment for another experiment is refused.</param>
-public sealed class NodeWorkersActor : ReceiveActor
+public sealed class NodeWorkersActor : NodeRoleActor
 {
     public const string Name = "node-workers";
 
@@ -24,8 +24,6 @@ public sealed class NodeWorkersActor : ReceiveActor
     private int _first;
     private int _count;
     private IReadOnlyList<IActorRef> _workers = [];
-    private NodeRunEnded? _ended;
-    private readonly List<IActorRef> _waiting = [];
 
     public NodeWorkersActor(Func<int, int, IActorRef?, IReadOnlyList<WorkerSetup>> setups, string fingerprint)
     {
@@ -47,34 +45,11 @@ public sealed class NodeWorkersActor : ReceiveActor
             foreach (var worker in _workers)
                 worker.Tell(round, Sender);
         });
-        Receive<RunFinished>(_ =>
-        {
-            Sender.Tell(RunFinishedAcknowledged.Instance);
-            End(new NodeRunEnded(true, "the coordinator finished the run"));
-        });
-        Receive<ClusterEvent.MemberRemoved>(removed =>
-        {
-            if (removed.Member.HasRole(ClusterRoles.Coordinator))
-                End(new NodeRunEnded(false, $"the coordinator node {removed.Member.Address} left before the run finished"));
-        });
-        Receive<NodeRunEndAwaited>(_ =>
-        {
-            if (_ended is null)
-                _waiting.Add(Sender);
-            else
-                Sender.Tell(_ended);
-        });
-        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        ReceiveEndOfRun();
     }
 
     public static Props Props(Func<int, int, IActorRef?, IReadOnlyList<WorkerSetup>> setups, string fingerprint) =>
         Akka.Actor.Props.Create(() => new NodeWorkersActor(setups, fingerprint));
-
-    protected override void PreStart() =>
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberRemoved));
-
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void OnAssigned(WorkerBlockAssigned assigned)
     {
@@ -103,15 +78,5 @@ public sealed class NodeWorkersActor : ReceiveActor
         _first = assigned.FirstId;
         _count = assigned.Count;
         Context.ActorOf(WorkerGroupActor.Props(setups), "workers").Tell(WorkerGroupActor.WorkersRequested.Instance);
-    }
-
-    private void End(NodeRunEnded ended)
-    {
-        if (_ended is not null)
-            return;
-        _ended = ended;
-        foreach (var waiter in _waiting)
-            waiter.Tell(ended);
-        _waiting.Clear();
     }
 }
