@@ -3,6 +3,9 @@
 one panel per corruption setting, from the runs of the two sweeps.
 
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-clean results/bgmd-fashion docs/bgmd-fashion.png
+    # and, with the feature and label attacks' sweep, a second figure:
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-clean results/bgmd-fashion docs/bgmd-fashion.png \
+        results/bgmd-fashion-data docs/bgmd-fashion-data.png
 
 Needs Debian's matplotlib (apt-get install python3-matplotlib). A diverged run (train loss not finite) is drawn at
 its last finite accuracies and marked "diverged" in the legend.
@@ -34,12 +37,7 @@ def load(folder):
     return rounds, accuracy, diverged
 
 
-def main(clean, attacked, out, seed="1"):
-    panels = [("clean", clean, "none", "0"),
-              ("scaled bit flip (-100 g), 20 %", attacked, "scaled", "0.2"),
-              ("scaled bit flip (-100 g), 40 %", attacked, "scaled", "0.4"),
-              ("gradient additive N(0, 100), 20 %", attacked, "additive-noise", "0.2"),
-              ("gradient additive N(0, 100), 40 %", attacked, "additive-noise", "0.4")]
+def draw(panels, out, seed="1"):
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), sharey=True)
     for ax, (title, root, attack, fraction) in zip(axes, panels):
         for rule, label in RULES:
@@ -60,7 +58,19 @@ def main(clean, attacked, out, seed="1"):
     print(f"wrote {out}")
 
 
+def main(clean, attacked, out, data=None, data_out=None):
+    draw([("clean", clean, "none", "0"),
+          ("scaled bit flip (-100 g), 20 %", attacked, "scaled", "0.2"),
+          ("scaled bit flip (-100 g), 40 %", attacked, "scaled", "0.4"),
+          ("gradient additive N(0, 100), 20 %", attacked, "additive-noise", "0.2"),
+          ("gradient additive N(0, 100), 40 %", attacked, "additive-noise", "0.4")], out)
+    if data is not None:
+        draw([("feature additive N(0, 100), 40 %", data, "feature-noise", "0.4"),
+              ("impulse (90 % of pixels), 40 %", data, "impulse", "0.4"),
+              ("backdoor to class 8, 40 %", data, "backdoor", "0.4")], data_out)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 6):
         sys.exit(__doc__)
     main(*sys.argv[1:])
