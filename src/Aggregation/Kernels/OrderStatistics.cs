@@ -268,7 +268,7 @@ internal static class OrderStatistics
     /// it and becomes the upper bound otherwise. Most of the 32 passes are not needed: as soon as, in every lane,
     /// exactly k keys lie below the lower bound (rank k is the smallest key at or above it) or exactly k + 1 below the
     /// upper bound (rank k is the largest key below it), one extraction pass reads the key off. On gradients that
-    /// happens once the bounds are closer than the gap between neighbouring values, typically after 15 to 20 bits.
+    /// happens once the bounds are closer than the gap between neighbouring values, typically after 14 to 16 bits.
     /// </summary>
     private static TVector Select<TLanes, TVector, TSums>(ref int keys, int rows, RankSearch<TLanes, TVector, TSums> search,
         ref TilePrefetch prefetch)
@@ -295,7 +295,8 @@ internal static class OrderStatistics
     {
         var lanes = TLanes.Count;
         // Both searches run in step (one trial each per pass) until both are settled; a settled one's trials are wasted
-        // but cost less than a second loop over the rows.
+        // but cost less than a second loop over the rows. Both start at the same bit, so neither runs out of bits first,
+        // and a settled search stays settled: a trial can only move its bound to a key with the same count below it.
         while (!(low.Settled && high.Settled))
         {
             prefetch.Some();
