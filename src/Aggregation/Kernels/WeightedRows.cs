@@ -108,10 +108,66 @@ internal static class WeightedRows
     {
         if (columns == 0)
             return;
+        if (Vector512.IsHardwareAccelerated && MixFewRows(matrix, start, columns, weights, targetRow))
+            return;
         var sums = scratch[..columns];
         sums.Clear();
         Accumulate(matrix, start, weights, sums);
         Narrow(sums, targetRow.Slice(start, columns));
+    }
+
+    /// <summary>
+    /// An output row made of one or two input rows (a group mean of GMoM, a bucket of two, a clipped row) in one pass
+    /// with the sums in registers instead of through the double scratch: the same additions in the same order (0, then
+    /// each weighted row by index), so the same bits. False, and nothing written, for more nonzero weights.
+    /// </summary>
+    private static bool MixFewRows(GradientMatrix matrix, int start, int columns, ReadOnlySpan<double> weights, Span<float> targetRow)
+    {
+        int first = -1, second = -1;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            if (weights[i] == 0)
+                continue;
+            if (first < 0)
+                first = i;
+            else if (second < 0)
+                second = i;
+            else
+                return false;
+        }
+        if (first < 0)
+            return false;
+        ref var x0 = ref Start(matrix, first, start);
+        ref var x1 = ref Start(matrix, second < 0 ? first : second, start);
+        var w0 = weights[first];
+        var w1 = second < 0 ? 0.0 : weights[second];
+        var two = second >= 0;
+        ref var target = ref MemoryMarshal.GetReference(targetRow[start..]);
+        var length = (nuint)columns;
+        var v0 = Vector512.Create(w0);
+        var v1 = Vector512.Create(w1);
+        nuint j = 0;
+        for (; j + 16 <= length; j += 16)
+        {
+            var (a, b) = Vector512.Widen(Vector512.LoadUnsafe(ref x0, j));
+            var low = Vector512<double>.Zero + v0 * a;
+            var high = Vector512<double>.Zero + v0 * b;
+            if (two)
+            {
+                (a, b) = Vector512.Widen(Vector512.LoadUnsafe(ref x1, j));
+                low += v1 * a;
+                high += v1 * b;
+            }
+            Vector512.Narrow(low, high).StoreUnsafe(ref target, j);
+        }
+        for (; j < length; j++)
+        {
+            var sum = 0.0 + w0 * Unsafe.Add(ref x0, j);
+            if (two)
+                sum += w1 * Unsafe.Add(ref x1, j);
+            Unsafe.Add(ref target, j) = (float)sum;
+        }
+        return true;
     }
 
     /// <summary>Target rows r..r+3 on columns [start, start + width), width a multiple of 32; sums in 16 registers.</summary>
