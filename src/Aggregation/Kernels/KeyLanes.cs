@@ -38,6 +38,7 @@ internal interface IKeyLanes<TVector, TSums>
 
     /// <summary>How many of the first <paramref name="lanes"/> lanes of a compare result are set.</summary>
     static abstract int CountSet(TVector mask, int lanes);
+
     static abstract TVector Add(TVector left, TVector right);
     static abstract TVector Subtract(TVector left, TVector right);
     static abstract TVector LessThan(TVector left, TVector right);
@@ -46,7 +47,7 @@ internal interface IKeyLanes<TVector, TSums>
     static abstract TVector Min(TVector left, TVector right);
     static abstract TVector Select(TVector condition, TVector whenTrue, TVector whenFalse);
 
-    /// <summary>accumulator - 1 in the lanes where keys &lt; bound (one masked subtract where the hardware has masks).</summary>
+    /// <summary>accumulator - 1 in the lanes where keys &lt; bound: the compare's all-ones lanes added.</summary>
     static abstract TVector CountDownIfLess(TVector accumulator, TVector keys, TVector bound);
 
     /// <summary>
