@@ -29,14 +29,10 @@ public sealed class CoordinateWiseMedianRule : OrderStatisticRule
     public override int MinimumRows { get; }
 
     public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
-        AggregationWorkspace workspace)
-    {
-        RuleArguments.CheckRange(this, matrix, range, output.Length);
-        ArgumentNullException.ThrowIfNull(workspace);
-        var n = matrix.Rows;
-        OrderStatistics.AverageOfRanks(matrix, range, (n - 1) / 2, n / 2, output, workspace, low, high);
-    }
+        AggregationWorkspace workspace) =>
+        AggregateRange(matrix, range, output, low, high, Span<double>.Empty, workspace);
 
+    /// <summary>The kernel counts the kept values itself when given room for the counts (none: no counting).</summary>
     public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         Span<double> kept, AggregationWorkspace workspace)
     {

@@ -43,13 +43,13 @@ public sealed class TrimmedMeanRule : OrderStatisticRule
     public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         AggregationWorkspace workspace)
     {
-        RuleArguments.CheckRange(this, matrix, range, output.Length);
-        ArgumentNullException.ThrowIfNull(workspace);
         if (F > 0)
         {
-            OrderStatistics.AverageOfRanks(matrix, range, F, matrix.Rows - F - 1, output, workspace, low, high);
+            AggregateRange(matrix, range, output, low, high, Span<double>.Empty, workspace);
             return;
         }
+        RuleArguments.CheckRange(this, matrix, range, output.Length);
+        ArgumentNullException.ThrowIfNull(workspace);
         RowMean.Average(matrix, range, output, workspace);
         // The mean keeps every value: a band no finite value falls outside of.
         if (OrderStatistics.CheckBand(range, low, high))
@@ -59,6 +59,7 @@ public sealed class TrimmedMeanRule : OrderStatisticRule
         }
     }
 
+    /// <summary>With f &gt; 0 the kernel counts the kept values itself when given room for the counts (none: no counting).</summary>
     public override void AggregateRange(GradientMatrix matrix, CoordinateRange range, Span<float> output, Span<float> low, Span<float> high,
         Span<double> kept, AggregationWorkspace workspace)
     {

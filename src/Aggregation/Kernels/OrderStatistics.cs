@@ -94,6 +94,8 @@ internal static class OrderStatistics
         var sums = doubles[..lanes];
         var halfKeys = MemoryMarshal.Cast<double, short>(doubles[lanes..]);
         var kept = last - first + 1;
+        // A median needs one search (its upper middle value is the next key up); a wider band searches both bounds.
+        var twoSearches = last > first + 1;
         var prefetch = default(TilePrefetch);
         RankSearch<TLanes, TVector, TSums> lowOfOdd = default, highOfOdd = default;
         for (var offset = 0; offset < range.Length; offset += lanes)
@@ -111,7 +113,6 @@ internal static class OrderStatistics
                 prefetch = new TilePrefetch(matrix, range.Start + next, Math.Min(TileColumns, range.Length - next), TileColumns / lanes);
             }
             ref var origin = ref MemoryMarshal.GetReference(keys[(inTile * rows)..]);
-            var twoSearches = last > first + 1;
             RankSearch<TLanes, TVector, TSums> lowSearch = default, highSearch = default;
             if (!halves)
             {

@@ -63,6 +63,10 @@ internal static class WeightedRows
         Span<bool> sparse = blocks <= 1024 ? stackalloc bool[blocks] : new bool[blocks];
         for (var block = 0; block < blocks; block++)
             sparse[block] = Sparse(mixing.Slice(4 * block * n, 4 * n), n);
+        // Likewise which output rows are one or two input rows (MixTwoRows): the weights are scanned once per call.
+        Span<TwoRows> few = target.Rows <= 1024 ? stackalloc TwoRows[target.Rows] : new TwoRows[target.Rows];
+        for (var row = 0; row < target.Rows; row++)
+            few[row] = TwoRows.Of(mixing.Slice(row * n, n));
         for (var offset = 0; offset < range.Length; offset += tileColumns)
         {
             var columns = Math.Min(tileColumns, range.Length - offset);
@@ -78,11 +82,11 @@ internal static class WeightedRows
                     if (split > 0)
                         MixFourRows512(matrix, start, split, weights, target, r);
                     for (var row = r; row < r + 4; row++)
-                        MixOneRow(matrix, start + split, columns - split, mixing.Slice(row * n, n), target.Row(row), scratch);
+                        MixOneRow(matrix, start + split, columns - split, mixing.Slice(row * n, n), few[row], target.Row(row), scratch);
                 }
             }
             for (; r < target.Rows; r++)
-                MixOneRow(matrix, start, columns, mixing.Slice(r * n, n), target.Row(r), scratch);
+                MixOneRow(matrix, start, columns, mixing.Slice(r * n, n), few[r], target.Row(r), scratch);
         }
     }
 
@@ -103,13 +107,16 @@ internal static class WeightedRows
         return 2 * used > terms;
     }
 
-    private static void MixOneRow(GradientMatrix matrix, int start, int columns, ReadOnlySpan<double> weights, Span<float> targetRow,
-        Span<double> scratch)
+    private static void MixOneRow(GradientMatrix matrix, int start, int columns, ReadOnlySpan<double> weights, TwoRows few,
+        Span<float> targetRow, Span<double> scratch)
     {
         if (columns == 0)
             return;
-        if (Vector512.IsHardwareAccelerated && MixFewRows(matrix, start, columns, weights, targetRow))
+        if (Vector512.IsHardwareAccelerated && few.First >= 0)
+        {
+            MixTwoRows(matrix, start, columns, weights, few, targetRow);
             return;
+        }
         var sums = scratch[..columns];
         sums.Clear();
         Accumulate(matrix, start, weights, sums);
@@ -117,26 +124,38 @@ internal static class WeightedRows
     }
 
     /// <summary>
+    /// The input rows of an output row when it has one or two nonzero weights (First and Second, Second -1 for one);
+    /// First is -1 for any other row.
+    /// </summary>
+    private readonly record struct TwoRows(int First, int Second)
+    {
+        public static TwoRows Of(ReadOnlySpan<double> weights)
+        {
+            int first = -1, second = -1;
+            for (var i = 0; i < weights.Length; i++)
+            {
+                if (weights[i] == 0)
+                    continue;
+                if (first < 0)
+                    first = i;
+                else if (second < 0)
+                    second = i;
+                else
+                    return new TwoRows(-1, -1);
+            }
+            return new TwoRows(first, second);
+        }
+    }
+
+    /// <summary>
     /// An output row made of one or two input rows (a group mean of GMoM, a bucket of two, a clipped row) in one pass
     /// with the sums in registers instead of through the double scratch: the same additions in the same order (0, then
-    /// each weighted row by index), so the same bits. False, and nothing written, for more nonzero weights.
+    /// each weighted row by index), so the same bits.
     /// </summary>
-    private static bool MixFewRows(GradientMatrix matrix, int start, int columns, ReadOnlySpan<double> weights, Span<float> targetRow)
+    private static void MixTwoRows(GradientMatrix matrix, int start, int columns, ReadOnlySpan<double> weights, TwoRows rows,
+        Span<float> targetRow)
     {
-        int first = -1, second = -1;
-        for (var i = 0; i < weights.Length; i++)
-        {
-            if (weights[i] == 0)
-                continue;
-            if (first < 0)
-                first = i;
-            else if (second < 0)
-                second = i;
-            else
-                return false;
-        }
-        if (first < 0)
-            return false;
+        var (first, second) = rows;
         ref var x0 = ref Start(matrix, first, start);
         ref var x1 = ref Start(matrix, second < 0 ? first : second, start);
         var w0 = weights[first];
@@ -167,7 +186,6 @@ internal static class WeightedRows
                 sum += w1 * Unsafe.Add(ref x1, j);
             Unsafe.Add(ref target, j) = (float)sum;
         }
-        return true;
     }
 
     /// <summary>Target rows r..r+3 on columns [start, start + width), width a multiple of 32; sums in 16 registers.</summary>
