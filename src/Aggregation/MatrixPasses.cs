@@ -150,9 +150,10 @@ public sealed class MatrixPasses : IMatrixPasses
     }
 
     /// <remarks>
-    /// The selected block is gathered into one matrix and its passes run as a single range in this process: a rule
-    /// that selects columns (BGMD) works on a block much smaller than d, and one range keeps its sums independent of
-    /// the shards. Each shard gathers the selected columns of its own range.
+    /// Each shard gathers the selected columns of its own range into one matrix in this process, and the block's
+    /// passes run there on up to one thread per core: a rule that selects columns (BGMD) works on a block much
+    /// smaller than d, not worth sending out again, and its sums are per block like every pass's, so they do not
+    /// depend on how many threads split it.
     /// </remarks>
     public async ValueTask<IMatrixPasses> SelectColumnsAsync(int[] columns)
     {
@@ -167,14 +168,9 @@ public sealed class MatrixPasses : IMatrixPasses
         if (_selected is null || _selected.RowCapacity != Rows || _selected.Columns != columns.Length)
         {
             _selected = new GradientMatrix(Rows, columns.Length);
-            _selectedPasses = Local(_selected, shards: 1, checkFinite: false);
+            _selectedPasses = Local(_selected, Math.Min(_executor.Ranges.Count, Environment.ProcessorCount), checkFinite: false);
         }
         var selected = _selected;
-        if (_executor.SharesMatrices)
-        {
-            Gather(Matrix, columns, selected, 0, columns.Length);
-            return _selectedPasses!;
-        }
         await _executor.RunAsync(new RangePassPlan((range, _) =>
             {
                 var (first, end) = ColumnsIn(columns, range);

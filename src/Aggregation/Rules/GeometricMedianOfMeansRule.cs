@@ -25,6 +25,8 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
 {
     public const string RuleName = "gmom";
 
+    private double[] _mixing = [];
+
     /// <param name="f">Byzantine workers to tolerate; needs groups &gt; 2f.</param>
     /// <param name="workers">n, the number of workers of the run (worker ids are 0..n-1).</param>
     /// <param name="groups">k, a divisor of n.</param>
@@ -141,7 +143,13 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
         for (var s = 0; s < present.Length; s++)
             slot[present[s]] = s;
 
-        var mixing = new double[present.Length * n];
+        // k x n doubles (160 KB at k = 100, n = 200) is a large-object allocation: made once per run, not per round,
+        // because a large object per call brings a full collection every few rounds.
+        if (_mixing.Length != present.Length * n)
+            _mixing = new double[present.Length * n];
+        else
+            Array.Clear(_mixing);
+        var mixing = _mixing;
         for (var i = 0; i < n; i++)
             mixing[slot[groupOf[i]] * n + i] = 1.0 / members[groupOf[i]];
         var means = await rows.MixAsync(mixing, present.Length);

@@ -5,13 +5,15 @@ public class BgmdRuleTests
     private static readonly WeiszfeldOptions Tight = new(Tolerance: 1e-12, MaxIterations: 5000);
 
     /// <summary>Algorithm 1 with top-k selection, plainly in double: G = gamma X + m, scores, block GM, memory.</summary>
-    private sealed class NaiveBgmd(double gamma, int k)
+    /// <remarks>With <paramref name="weightedMemory"/>, the memory is the residual rows' mean weighted by coefficients
+    /// passed to <see cref="Step"/> (the rule's reported Weiszfeld weights) instead of the plain mean.</remarks>
+    private sealed class NaiveBgmd(double gamma, int k, bool weightedMemory = false)
     {
         private double[]? _memory;
 
         public double[] Memory => _memory!;
 
-        public (double[] Output, int[] Columns) Step(float[][] rows)
+        public (double[] Output, int[] Columns) Step(float[][] rows, double[]? coefficients = null)
         {
             var n = rows.Length;
             var d = rows[0].Length;
@@ -25,7 +27,8 @@ public class BgmdRuleTests
             for (var c = 0; c < k; c++)
                 output[columns[c]] = median[c];
             for (var j = 0; j < d; j++)
-                _memory[j] = columns.Contains(j) ? 0 : g.Average(row => row[j]);
+                _memory[j] = columns.Contains(j) ? 0
+                    : weightedMemory ? g.Select((row, i) => coefficients![i] * row[j]).Sum() : g.Average(row => row[j]);
             return (output, columns);
         }
     }
@@ -74,6 +77,50 @@ public class BgmdRuleTests
             Assert.True(report.Converged);
             Assert.Equal(1.0, report.Weights.ToArray().Sum(), 1e-12);
         }
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.25, 1)]
+    [InlineData(0.05, 0.1, 2)]
+    public void Weighted_memory_is_the_residual_rows_averaged_with_the_blocks_weiszfeld_coefficients(double gamma, double beta, int seed)
+    {
+        const int n = 9, d = 40;
+        var rule = new BgmdRule(2, gamma, beta, options: Tight, weightedMemory: true);
+        var naive = new NaiveBgmd(gamma, rule.BlockSize(d), weightedMemory: true);
+        for (var t = 1; t <= 4; t++)
+        {
+            var rows = Gradients(n, d, seed * 10 + t);
+            var (output, report) = Run(rule, rows, t);
+            var (expected, columns) = naive.Step(rows, report.Weights.ToArray());
+            Assert.Equal(columns, rule.LastColumns);
+            var scale = expected.Max(Math.Abs);
+            for (var j = 0; j < d; j++)
+            {
+                Assert.Equal(expected[j], output[j], 1e-5 * scale);
+                // The pass rounds the weighted sum to float once.
+                Assert.Equal(naive.Memory[j], rule.Memory[j], 1e-6 * scale);
+            }
+        }
+    }
+
+    [Fact]
+    public void Rows_1e6_away_enter_the_mean_memory_in_full_and_the_weighted_memory_hardly_at_all()
+    {
+        const int n = 21, f = 10, d = 200;
+        var center = NaiveRobust.Center(d, 4);
+        var rows = NaiveRobust.WithFarOutliers(NaiveRobust.Gaussian(n, d, seed: 2, sigma: 1, center: center), f, center, 1e6);
+        var honestMean = NaiveRobust.Mean(NaiveRobust.ToDouble(rows).Skip(f).ToArray());
+        double MemoryError(bool weighted)
+        {
+            var rule = new BgmdRule(f, beta: 0.1, weightedMemory: weighted);
+            Run(rule, rows);
+            return Enumerable.Range(0, d).Where(j => !rule.LastColumns.Contains(j)).Max(j => Math.Abs(rule.Memory[j] - honestMean[j]));
+        }
+        // The plain mean carries f/n of each outlier's displacement; the weighted one gives an outlier a coefficient
+        // of about r / 1e6 (r the honest rows' distance to the median on the block), so its share stays of order r.
+        Assert.True(MemoryError(weighted: false) > 1e4, $"{MemoryError(false)}");
+        var error = MemoryError(weighted: true);
+        Assert.True(error < 5, $"{error}");
     }
 
     [Fact]
@@ -134,6 +181,25 @@ public class BgmdRuleTests
         var sorted = keys.Order().ToArray();
         foreach (var k in new[] { 0, length / 3, length / 2, length - 1 })
             Assert.Equal(sorted[k], BgmdRule.KthSmallest((double[])keys.Clone(), k));
+    }
+
+    [Fact]
+    public void Kth_smallest_orders_signs_zeros_infinities_and_extremes_as_doubles_do()
+    {
+        double[] keys = [3, -0.0, double.NegativeInfinity, 0.0, -1e-300, double.Epsilon, -double.MaxValue, double.PositiveInfinity,
+            -3, 1e300, -double.Epsilon, 2.5, 2.5, -2.5];
+        var sorted = keys.Order().ToArray();
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var value = BgmdRule.KthSmallest((double[])keys.Clone(), k);
+            Assert.True(value == sorted[k], $"rank {k}: {value} against {sorted[k]}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgmdRule.KthSmallest(new double[3], 3));
+        // The count of smaller values, as the top-k scan uses it, and the values left as they were.
+        var kept = (double[])keys.Clone();
+        BgmdRule.KthSmallest(kept, 12, new double[keys.Length], out var below);
+        Assert.Equal(sorted.Count(x => x < sorted[12]), below);
+        Assert.Equal(keys, kept);
     }
 
     [Fact]
@@ -261,12 +327,14 @@ public class BgmdRuleTests
             Assert.Equal(a[j], b[j], 1e-5 * scale);
     }
 
-    [Fact]
-    public void One_shard_and_seven_shards_give_the_same_bits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void One_shard_and_seven_shards_give_the_same_bits(bool weightedMemory)
     {
         var rounds = Enumerable.Range(0, 3).Select(t => Gradients(8, 7000, 40 + t)).ToArray();
-        var one = new BgmdRule(2, step: 0.7, beta: 0.05);
-        var seven = new BgmdRule(2, step: 0.7, beta: 0.05);
+        var one = new BgmdRule(2, step: 0.7, beta: 0.05, weightedMemory: weightedMemory);
+        var seven = new BgmdRule(2, step: 0.7, beta: 0.05, weightedMemory: weightedMemory);
         for (var t = 0; t < rounds.Length; t++)
         {
             var a = Run(one, rounds[t], t + 1, shards: 1);
@@ -299,6 +367,7 @@ public class BgmdRuleTests
     [InlineData(1, 10, "beta", "1.5", "parameter 'beta'")]
     [InlineData(1, 10, "step", "0", "parameter 'step'")]
     [InlineData(1, 10, "selection", "random", "parameter 'selection'")]
+    [InlineData(1, 10, "memory", "median", "parameter 'memory'")]
     [InlineData(1, 10, "smoothing", "2", "parameter 'smoothing'")]
     [InlineData(1, 10, "k", "5", "bgmd has no parameter 'k'")]
     public void Create_rejects_bad_parameters_and_impossible_f(int f, int n, string key, string value, string message)
@@ -311,7 +380,10 @@ public class BgmdRuleTests
     [Fact]
     public void Create_reads_its_parameters()
     {
-        var rule = BgmdRule.Create(1, 10, NaiveRobust.Parameters(("step", "0.01"), ("beta", "0.5"), ("selection", "sampled"), ("max-iterations", "50")));
+        var rule = BgmdRule.Create(1, 10, NaiveRobust.Parameters(("step", "0.01"), ("beta", "0.5"), ("selection", "sampled"), ("max-iterations", "50"),
+            ("memory", "weiszfeld-weights")));
+        Assert.True(rule.WeightedMemory);
+        Assert.False(BgmdRule.Create(1, 10, RuleParameters.Empty).WeightedMemory);
         Assert.Equal(0.01, rule.Step);
         Assert.Equal(0.5, rule.Beta);
         Assert.True(rule.Sampled);
