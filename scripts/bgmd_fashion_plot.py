@@ -7,9 +7,15 @@ one panel per corruption setting, from the runs of the two sweeps.
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-clean results/bgmd-fashion docs/bgmd-fashion.png \
         results/bgmd-fashion-data docs/bgmd-fashion-data.png
 
+    # the follow-up with plain SGD, and BGMD with the Huber-weighted memory beside the paper's:
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-sgd-clean results/bgmd-fashion-sgd \
+        docs/bgmd-fashion-sgd.png --weighted results/bgmd-fashion-sgd-weighted --weighted-clean results/m0/bgmdw-clean \
+        --optimizer "plain SGD (momentum 0)"
+
 Needs Debian's matplotlib (apt-get install python3-matplotlib). A diverged run (train loss not finite) is drawn at
 its last finite accuracies and marked "diverged" in the legend.
 """
+import argparse
 import csv
 import math
 import os
@@ -37,12 +43,16 @@ def load(folder):
     return rounds, accuracy, diverged
 
 
-def draw(panels, out, seed="1"):
+def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seed="1"):
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), sharey=True)
     for ax, (title, root, attack, fraction) in zip(axes, panels):
-        for rule, label in RULES:
-            folder = os.path.join(root, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}")
-            if not os.path.exists(os.path.join(folder, "metrics.csv")):
+        curves = [(os.path.join(root, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}"), label) for rule, label in RULES]
+        if weighted is not None:
+            # The weighted-memory sweep holds the attacked cells; its clean run is a single run folder.
+            folder = weighted_clean if attack == "none" else os.path.join(weighted, "runs", "bgmd", attack, f"byz-{fraction}", f"seed-{seed}")
+            curves.append((folder, "BGMD, Huber memory (ours)"))
+        for folder, label in curves:
+            if folder is None or not os.path.exists(os.path.join(folder, "metrics.csv")):
                 continue
             rounds, accuracy, diverged = load(folder)
             ax.plot(rounds, accuracy, marker=".", label=label + (" (diverged)" if diverged else ""))
@@ -52,25 +62,37 @@ def draw(panels, out, seed="1"):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("test accuracy (%)")
-    fig.suptitle("Fashion-MNIST, MLP 784-128-10, 32 workers x batch 64, corrupted workers redrawn every round", fontsize=10)
+    fig.suptitle(f"Fashion-MNIST, MLP 784-128-10, {optimizer}, 32 workers x batch 64, corrupted workers redrawn every round",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")
 
 
-def main(clean, attacked, out, data=None, data_out=None):
-    draw([("clean", clean, "none", "0"),
-          ("scaled bit flip (-100 g), 20 %", attacked, "scaled", "0.2"),
-          ("scaled bit flip (-100 g), 40 %", attacked, "scaled", "0.4"),
-          ("gradient additive N(0, 100), 20 %", attacked, "additive-noise", "0.2"),
-          ("gradient additive N(0, 100), 40 %", attacked, "additive-noise", "0.4")], out)
-    if data is not None:
-        draw([("feature additive N(0, 100), 40 %", data, "feature-noise", "0.4"),
-              ("impulse (90 % of pixels), 40 %", data, "impulse", "0.4"),
-              ("backdoor to class 8, 40 %", data, "backdoor", "0.4")], data_out)
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("clean", help="the clean sweep's --out folder")
+    parser.add_argument("attacked", help="the gradient-attack sweep's --out folder")
+    parser.add_argument("out", help="the PNG to write")
+    parser.add_argument("data", nargs="?", help="the feature and label attacks' sweep folder")
+    parser.add_argument("data_out", nargs="?", help="the PNG for the data attacks")
+    parser.add_argument("--weighted", help="a sweep of bgmd with memory = huber, drawn as a fifth curve")
+    parser.add_argument("--weighted-clean", help="the clean run of bgmd with memory = huber (one run folder)")
+    parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
+    args = parser.parse_args()
+    if (args.data is None) != (args.data_out is None):
+        parser.error("give both the data attacks' folder and its PNG, or neither")
+    draw([("clean", args.clean, "none", "0"),
+          ("scaled bit flip (-100 g), 20 %", args.attacked, "scaled", "0.2"),
+          ("scaled bit flip (-100 g), 40 %", args.attacked, "scaled", "0.4"),
+          ("gradient additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
+          ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")],
+         args.out, args.optimizer, args.weighted, args.weighted_clean)
+    if args.data is not None:
+        draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
+              ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),
+              ("backdoor to class 8, 40 %", args.data, "backdoor", "0.4")], args.data_out, args.optimizer)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (4, 6):
-        sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main()

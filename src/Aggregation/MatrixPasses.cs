@@ -168,7 +168,8 @@ public sealed class MatrixPasses : IMatrixPasses
         if (_selected is null || _selected.RowCapacity != Rows || _selected.Columns != columns.Length)
         {
             _selected = new GradientMatrix(Rows, columns.Length);
-            _selectedPasses = Local(_selected, Math.Min(_executor.Ranges.Count, Environment.ProcessorCount), checkFinite: false);
+            var blocks = (columns.Length + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize;
+            _selectedPasses = Local(_selected, Math.Min(Math.Min(_executor.Ranges.Count, Environment.ProcessorCount), blocks), checkFinite: false);
         }
         var selected = _selected;
         await _executor.RunAsync(new RangePassPlan((range, _) =>
