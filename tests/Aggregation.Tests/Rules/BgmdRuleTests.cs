@@ -1,3 +1,5 @@
+using FedActors.Aggregation.Kernels;
+
 namespace FedActors.Aggregation.Tests;
 
 public class BgmdRuleTests
@@ -62,7 +64,8 @@ public class BgmdRuleTests
     [InlineData(3.0, 0.5, 3)]
     public void Matches_the_plain_algorithm_over_rounds_with_memory(double gamma, double beta, int seed)
     {
-        const int n = 9, d = 40;
+        // d = 43: five vectors of eight scores and a scalar tail.
+        const int n = 9, d = 43;
         var rule = new BgmdRule(2, gamma, beta, options: Tight);
         var k = rule.BlockSize(d);
         var naive = new NaiveBgmd(gamma, k);
@@ -200,7 +203,7 @@ public class BgmdRuleTests
             .Select(_ => distinct == 0 ? random.NextDouble() : random.Next(distinct) - distinct / 2.0).ToArray();
         var sorted = keys.Order().ToArray();
         foreach (var k in new[] { 0, length / 3, length / 2, length - 1 })
-            Assert.Equal(sorted[k], BgmdRule.KthSmallest((double[])keys.Clone(), k));
+            Assert.Equal(sorted[k], KthSmallest((double[])keys.Clone(), k));
     }
 
     [Fact]
@@ -211,16 +214,19 @@ public class BgmdRuleTests
         var sorted = keys.Order().ToArray();
         for (var k = 0; k < keys.Length; k++)
         {
-            var value = BgmdRule.KthSmallest((double[])keys.Clone(), k);
+            var value = KthSmallest((double[])keys.Clone(), k);
             Assert.True(value == sorted[k], $"rank {k}: {value} against {sorted[k]}");
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => BgmdRule.KthSmallest(new double[3], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KthSmallest(new double[3], 3));
         // The count of smaller values, as the top-k scan uses it, and the values left as they were.
         var kept = (double[])keys.Clone();
-        BgmdRule.KthSmallest(kept, 12, new double[keys.Length], out var below);
+        RadixSelect.KthSmallest(kept, 12, new double[keys.Length], out var below);
         Assert.Equal(sorted.Count(x => x < sorted[12]), below);
         Assert.Equal(keys, kept);
     }
+
+    /// <summary>The k-th smallest with the values as their own scratch, which overwrites them.</summary>
+    private static double KthSmallest(double[] values, int k) => RadixSelect.KthSmallest(values, k, values, out _);
 
     [Fact]
     public void Top_k_matches_a_stable_sort_of_the_scores_on_random_ties()
