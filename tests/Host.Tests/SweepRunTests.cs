@@ -150,6 +150,37 @@ public sealed class SweepRunTests : IDisposable
     }
 
     [Fact]
+    public void Keep_finished_runs_only_the_new_seed_and_the_cell_whose_recorded_configuration_differs()
+    {
+        var results = Path.Combine(_folder, "out");
+        var sweep = WriteSweep();
+        Assert.Equal(Program.ExitOk, SweepCommand.Execute(sweep, results, TextWriter.Null, TextWriter.Null, interactive: false, "test"));
+        var runs = Directory.GetDirectories(Path.Combine(results, "runs"), "seed-*", SearchOption.AllDirectories);
+        Assert.Equal(8, runs.Length);
+        var logs = runs.ToDictionary(run => run, run => File.ReadAllBytes(Path.Combine(run, "run.log")));
+        var edited = Path.Combine(results, "runs", "median", "sign-flip", "byz-0.2", "seed-6");
+        File.AppendAllText(Path.Combine(edited, "config.conf"), "# edited by hand\n");
+        File.WriteAllText(sweep, File.ReadAllText(sweep).Replace("seeds = [5, 6]", "seeds = [5, 6, 7]", StringComparison.Ordinal));
+
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = SweepCommand.Execute(sweep, results, output, error, interactive: false, "test", keepFinished: true);
+
+        Assert.True(exit == Program.ExitOk, error.ToString());
+        var lines = output.ToString().Split('\n').Where(line => line.StartsWith("cell ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(12, lines.Length);
+        var ran = lines.Where(line => !line.Contains(": kept (", StringComparison.Ordinal)).Select(line => line.Split(' ')[2].TrimEnd(':')).ToArray();
+        Assert.Equal(["mean/none/byz-0.2/seed-7", "mean/sign-flip/byz-0.2/seed-7", "median/none/byz-0.2/seed-7",
+            "median/sign-flip/byz-0.2/seed-6", "median/sign-flip/byz-0.2/seed-7"], ran);
+        foreach (var (run, log) in logs.Where(pair => pair.Key != edited))
+            Assert.Equal(log, File.ReadAllBytes(Path.Combine(run, "run.log")));
+        Assert.DoesNotContain("# edited by hand", File.ReadAllText(Path.Combine(edited, "config.conf")));
+        var table = File.ReadAllLines(Path.Combine(results, "table.csv"));
+        var seeds = Array.IndexOf(Fields(table[0]), "seeds");
+        Assert.All(table.Skip(1), row => Assert.Equal("3", Fields(row)[seeds]));
+    }
+
+    [Fact]
     public void Plot_refuses_a_folder_that_is_neither_a_run_nor_a_sweep_naming_it()
     {
         var error = new StringWriter();

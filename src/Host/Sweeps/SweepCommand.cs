@@ -19,9 +19,15 @@ public static class SweepCommand
     {
         var sweepFile = new Argument<FileInfo>("sweep") { Description = "Sweep file (HOCON), e.g. hocon/experiments/sweep-example.conf" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Sweep folder (default: results/<sweep file name>)" };
+        var keepFinished = new Option<bool>("--keep-finished")
+        {
+            Description = "Keep every cell whose folder already holds a completed run of the same resolved configuration, and run only "
+                + "the others (add seeds or rules to the sweep file and run it again into the same folder). Runs are "
+                + "deterministic, so a kept run is the one this code would produce, unless the code changed since.",
+        };
         var command = new Command("sweep", "Run an experiment over a grid of rules x attacks x Byzantine fractions x seeds; write table.csv, table.md and plots")
         {
-            sweepFile, output,
+            sweepFile, output, keepFinished,
         };
         command.SetAction(parsed => Execute(
             parsed.GetValue(sweepFile)!.FullName,
@@ -29,14 +35,17 @@ public static class SweepCommand
             Console.Out,
             Console.Error,
             interactive: !Console.IsOutputRedirected,
-            "fedactors " + string.Join(' ', args.Select(Program.QuoteArgument))));
+            "fedactors " + string.Join(' ', args.Select(Program.QuoteArgument)),
+            parsed.GetValue(keepFinished)));
         return command;
     }
 
     /// <param name="interactive">Draw a progress bar on <paramref name="output"/> instead of one line per finished cell.</param>
+    /// <param name="keepFinished">Skip the cells that <see cref="IsFinished"/> finds already run.</param>
     /// <returns><see cref="Program.ExitOk"/>; <see cref="Program.ExitRunFailed"/> when a run failed (the table records it);
     /// <see cref="Program.ExitInvalidInput"/> when the sweep file or a cell is invalid, before anything runs.</returns>
-    public static int Execute(string sweepPath, string? outputDirectory, TextWriter output, TextWriter error, bool interactive, string command)
+    public static int Execute(string sweepPath, string? outputDirectory, TextWriter output, TextWriter error, bool interactive, string command,
+        bool keepFinished = false)
     {
         SweepPlan plan;
         try
@@ -54,12 +63,20 @@ public static class SweepCommand
         File.Copy(sweepPath, Path.Combine(directory, "sweep.conf"), overwrite: true);
 
         var cells = plan.Cells;
-        var bar = interactive ? new ProgressBar(output, cells.Sum(cell => cell.Settings.Rounds)) : null;
+        // Decided before the first run, so the progress bar counts only the rounds still to run.
+        var kept = cells.Select(cell => keepFinished && IsFinished(Path.Combine(directory, SweepLayout.Runs, cell.Label), cell)).ToArray();
+        var bar = interactive ? new ProgressBar(output, cells.Where((_, k) => !kept[k]).Sum(cell => cell.Settings.Rounds)) : null;
         var failed = 0;
         for (var k = 0; k < cells.Count; k++)
         {
             var cell = cells[k];
             var runDirectory = Path.Combine(directory, SweepLayout.Runs, cell.Label);
+            if (kept[k])
+            {
+                if (bar is null)
+                    output.WriteLine($"cell {k + 1}/{cells.Count} {cell.Label}: kept (a completed run of the same configuration)");
+                continue;
+            }
             bar?.StartCell(k + 1, cells.Count, cell.Label, cell.Settings.Rounds);
             RoundMetrics? last = null;
             string status;
@@ -108,6 +125,31 @@ public static class SweepCommand
             return Program.ExitRunFailed;
         }
         return Program.ExitOk;
+    }
+
+    /// <summary>
+    /// The cell's folder holds a run that completed (summary.json says so) with exactly the configuration the cell
+    /// resolves to now (config.conf, which records every key and the derived seeds). A failed or interrupted run, or
+    /// one of an edited experiment file, is run again.
+    /// </summary>
+    internal static bool IsFinished(string runDirectory, SweepCell cell)
+    {
+        var summaryPath = Path.Combine(runDirectory, "summary.json");
+        var configPath = Path.Combine(runDirectory, "config.conf");
+        if (!File.Exists(summaryPath) || !File.Exists(configPath))
+            return false;
+        try
+        {
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(summaryPath));
+            return summary.RootElement.TryGetProperty("status", out var status)
+                && status.ValueKind == System.Text.Json.JsonValueKind.String
+                && status.GetString() == "completed"
+                && File.ReadAllText(configPath) == ResultsWriter.ResolvedConfig(cell.Merged, cell.Settings);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static string FinalText(RoundMetrics? last)
