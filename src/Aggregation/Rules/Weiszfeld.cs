@@ -18,7 +18,8 @@ internal readonly record struct WeiszfeldResult(int Iterations, double Objective
 /// the coordinate-wise median often is a row, and plain Weiszfeld never leaves a data point), let T = the weighted mean
 /// of the other rows with weights W = sum_{i not in K} w_i and r = W ||T - z||. If r &lt;= eta, z is the median
 /// (the subgradient condition) and the run stops. Otherwise z' = (1 - eta/r) T + (eta/r) z. Because z is a row, this
-/// is still a weighted sum of rows; it costs two sweeps (T with the distance ||T - z|| read off the row in K, then z'),
+/// is still a weighted sum of rows; it costs two sweeps (T, written over z, with the distance ||T - z|| read off the row in K, then z'; z is read
+/// back from its row when it is the answer),
 /// and happens only when z is exactly on a row.</para>
 /// <para>Stop: |F_prev - F| &lt;= tolerance * F, F = sum_i ||z - x_i||, or F = 0 (all rows equal). On hitting the
 /// iteration cap the current iterate is kept.</para>
@@ -46,7 +47,6 @@ internal static class Weiszfeld
         }
 
         var nu = options.Smoothing * objective / n;
-        float[]? scratch = null;
         for (var iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
             var coincident = 0;
@@ -69,13 +69,15 @@ internal static class Weiszfeld
             {
                 // Some rows lie off z: otherwise the objective would be 0 and the loop would have stopped.
                 var total = StepWeights(squared, nu, weights, skipCoincident: true);
-                scratch ??= new float[rows.Columns];
+                // T goes into point itself: z is row onRow, so it can be read back from the rows when it is needed
+                // again, and the step needs no d-vector of its own.
                 var toOthers = new double[n];
-                await rows.WeightedSumAndDistancesAsync(weights, scratch, toOthers);
+                await rows.WeightedSumAndDistancesAsync(weights, point, toOthers);
                 var pull = total * Math.Sqrt(toOthers[onRow]);
                 if (pull <= coincident)
                 {
                     // z (a data point) is the geometric median: its own rows' mass outweighs the pull of the rest.
+                    await rows.CopyRowAsync(onRow, point);
                     for (var i = 0; i < n; i++)
                         weights[i] = squared[i] == 0 ? 1.0 / coincident : 0;
                     return new WeiszfeldResult(iteration, objective, true);
