@@ -9,8 +9,8 @@ one panel per corruption setting, from the runs of the two sweeps.
 
     # the follow-up with plain SGD, and BGMD with the Huber-weighted memory beside the paper's:
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-sgd-clean results/bgmd-fashion-sgd \
-        docs/bgmd-fashion-sgd.png --weighted results/bgmd-fashion-sgd-weighted --weighted-clean results/m0/bgmdw-clean \
-        --optimizer "plain SGD (momentum 0)"
+        docs/bgmd-fashion-sgd.png --weighted results/bgmd-fashion-sgd-weighted \
+        --weighted-clean results/bgmd-fashion-sgd-weighted-clean --optimizer "plain SGD (momentum 0)" --seeds 1,2
 
 Needs Debian's matplotlib (apt-get install python3-matplotlib). A diverged run (train loss not finite) is drawn at
 its last finite accuracies and marked "diverged" in the legend.
@@ -43,18 +43,38 @@ def load(folder):
     return rounds, accuracy, diverged
 
 
-def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seed="1"):
+def load_mean(folders):
+    """The accuracy curve averaged over the seeds' run folders that exist; diverged if any of them did."""
+    present = [folder for folder in folders if os.path.exists(os.path.join(folder, "metrics.csv"))]
+    if not present:
+        return None
+    if len(present) < len(folders):
+        print(f"warning: only {len(present)} of {len(folders)} seeds ran for {present[0]}", file=sys.stderr)
+    runs = [load(folder) for folder in present]
+    rounds = runs[0][0]
+    if any(run[0] != rounds for run in runs):
+        sys.exit(f"the seeds of {folders[0]} were evaluated at different rounds")
+    accuracy = [sum(run[1][k] for run in runs) / len(runs) for k in range(len(rounds))]
+    return rounds, accuracy, any(run[2] for run in runs)
+
+
+def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",)):
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), sharey=True)
     for ax, (title, root, attack, fraction) in zip(axes, panels):
-        curves = [(os.path.join(root, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}"), label) for rule, label in RULES]
+        cell = lambda sweep, rule: [os.path.join(sweep, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}") for seed in seeds]
+        curves = [(cell(root, rule), label) for rule, label in RULES]
         if weighted is not None:
-            # The weighted-memory sweep holds the attacked cells; its clean run is a single run folder.
-            folder = weighted_clean if attack == "none" else os.path.join(weighted, "runs", "bgmd", attack, f"byz-{fraction}", f"seed-{seed}")
-            curves.append((folder, "BGMD, Huber memory (ours)"))
-        for folder, label in curves:
-            if folder is None or not os.path.exists(os.path.join(folder, "metrics.csv")):
+            # The weighted-memory sweep holds the attacked cells; the clean ones are another sweep's (or one run folder).
+            if attack != "none":
+                curves.append((cell(weighted, "bgmd"), "BGMD, Huber memory (ours)"))
+            elif weighted_clean is not None:
+                clean = cell(weighted_clean, "bgmd") if os.path.isdir(os.path.join(weighted_clean, "runs")) else [weighted_clean]
+                curves.append((clean, "BGMD, Huber memory (ours)"))
+        for folders, label in curves:
+            curve = load_mean(folders)
+            if curve is None:
                 continue
-            rounds, accuracy, diverged = load(folder)
+            rounds, accuracy, diverged = curve
             ax.plot(rounds, accuracy, marker=".", label=label + (" (diverged)" if diverged else ""))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("round (29.3 rounds = 1 epoch)")
@@ -62,7 +82,8 @@ def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seed="1"):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("test accuracy (%)")
-    fig.suptitle(f"Fashion-MNIST, MLP 784-128-10, {optimizer}, 32 workers x batch 64, corrupted workers redrawn every round",
+    averaged = f", mean of seeds {', '.join(seeds)}" if len(seeds) > 1 else ""
+    fig.suptitle(f"Fashion-MNIST, MLP 784-128-10, {optimizer}, 32 workers x batch 64, corrupted workers redrawn every round{averaged}",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -77,21 +98,23 @@ def main():
     parser.add_argument("data", nargs="?", help="the feature and label attacks' sweep folder")
     parser.add_argument("data_out", nargs="?", help="the PNG for the data attacks")
     parser.add_argument("--weighted", help="a sweep of bgmd with memory = huber, drawn as a fifth curve")
-    parser.add_argument("--weighted-clean", help="the clean run of bgmd with memory = huber (one run folder)")
+    parser.add_argument("--weighted-clean", help="the clean sweep of bgmd with memory = huber, or one run folder")
     parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
+    parser.add_argument("--seeds", default="1", help="comma-separated seeds whose curves are averaged (default 1)")
     args = parser.parse_args()
     if (args.data is None) != (args.data_out is None):
         parser.error("give both the data attacks' folder and its PNG, or neither")
+    seeds = tuple(seed.strip() for seed in args.seeds.split(",") if seed.strip())
     draw([("clean", args.clean, "none", "0"),
           ("scaled bit flip (-100 g), 20 %", args.attacked, "scaled", "0.2"),
           ("scaled bit flip (-100 g), 40 %", args.attacked, "scaled", "0.4"),
           ("gradient additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
           ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")],
-         args.out, args.optimizer, args.weighted, args.weighted_clean)
+         args.out, args.optimizer, args.weighted, args.weighted_clean, seeds)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
               ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),
-              ("backdoor to class 8, 40 %", args.data, "backdoor", "0.4")], args.data_out, args.optimizer)
+              ("backdoor to class 8, 40 %", args.data, "backdoor", "0.4")], args.data_out, args.optimizer, seeds=seeds)
 
 
 if __name__ == "__main__":
