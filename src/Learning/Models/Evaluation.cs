@@ -12,13 +12,16 @@ public static class Evaluation
         {
             throw new ArgumentException("Accuracy over an empty dataset is undefined.", nameof(data));
         }
-        int correct = 0;
-        for (int i = 0; i < data.Count; i++)
+        var rows = new int[data.Count];
+        for (var i = 0; i < rows.Length; i++)
+            rows[i] = i;
+        var predictions = new int[data.Count];
+        model.Predict(parameters, data, rows, predictions);
+        var correct = 0;
+        for (var i = 0; i < rows.Length; i++)
         {
-            if (model.Predict(parameters, data, i) == data.Label(i))
-            {
+            if (predictions[i] == data.Label(i))
                 correct++;
-            }
         }
         return (double)correct / data.Count;
     }

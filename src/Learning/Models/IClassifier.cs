@@ -4,4 +4,16 @@ namespace FedActors.Learning;
 public interface IClassifier : IModel
 {
     int Predict(ReadOnlySpan<float> parameters, Dataset data, int row);
+
+    /// <summary>
+    /// predictions[k] = <see cref="Predict(ReadOnlySpan{float}, Dataset, int)"/> of rows[k]. A model whose per-call setup
+    /// is costly (the LeNet converts and transposes its 1.16M parameters) does it once here for all the rows.
+    /// </summary>
+    void Predict(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<int> predictions)
+    {
+        if (predictions.Length != rows.Length)
+            throw new ArgumentException($"{predictions.Length} predictions for {rows.Length} rows", nameof(predictions));
+        for (var k = 0; k < rows.Length; k++)
+            predictions[k] = Predict(parameters, data, rows[k]);
+    }
 }

@@ -133,6 +133,48 @@ public class LeNetModelTests
     }
 
     [Fact]
+    public void Predicting_many_rows_at_once_gives_each_rows_own_prediction_and_accuracy_counts_them()
+    {
+        // Images of very different brightness (0.01 to 46 times uniform noise), and a network that measures it: conv1 and
+        // conv2 filter 0 average their patch, fc1 unit 0 reads the first pooled value x (about 0.6 times the brightness),
+        // and logit c = c x - [0, 0.1, 1.1, 11.1][c], so the class grows with it: 0 below x = 0.1, 1 to 1, 2 to 10, then 3.
+        const int c1 = 3, c2 = 4, hidden = 16, classes = 4;
+        var noise = RandomImages(12, classes, seed: 82);
+        var features = new float[12 * 784];
+        for (var i = 0; i < 12; i++)
+        {
+            for (var p = 0; p < 784; p++)
+                features[i * 784 + p] = noise.Row(i)[p] * (float)Math.Pow(10, i / 3.0 - 2);
+        }
+        var data = new Dataset(12, 784, features, Enumerable.Range(0, 12).Select(i => (float)noise.Label(i)).ToArray(), classes);
+        var model = new LeNetModel(c1, c2, hidden, dropout: 0.5, classes: classes, dropoutSeed: 9);
+        var parameters = new float[model.ParameterCount];
+        int w2 = c1 * 25 + c1, w3 = w2 + c2 * c1 * 25 + c2, w4 = w3 + hidden * c2 * 16 + hidden, b4 = w4 + classes * hidden;
+        Assert.Equal(model.ParameterCount, b4 + classes);
+        for (var tap = 0; tap < 25; tap++)
+        {
+            parameters[tap] = 1 / 25f;
+            parameters[w2 + tap] = 1 / 25f;
+        }
+        parameters[w3] = 1;
+        float[] offsets = [0, -0.1f, -1.1f, -11.1f];
+        for (var c = 0; c < classes; c++)
+        {
+            parameters[w4 + c * hidden] = c;
+            parameters[b4 + c] = offsets[c];
+        }
+
+        int[] rows = [8, 0, 11, 3, 3, 5, 9, 1];
+        var predictions = new int[rows.Length];
+        ((IClassifier)model).Predict(parameters, data, rows, predictions);
+        Assert.Equal(rows.Select(row => model.Predict(parameters, data, row)).ToArray(), predictions);
+        Assert.Equal([0, 1, 2, 3], predictions.Distinct().Order().ToArray());
+        var expected = Enumerable.Range(0, data.Count).Count(row => model.Predict(parameters, data, row) == data.Label(row));
+        Assert.Equal(expected / 12.0, Evaluation.Accuracy(model, parameters, data));
+        Assert.Throws<ArgumentException>(() => ((IClassifier)model).Predict(parameters, data, rows, new int[3]));
+    }
+
+    [Fact]
     public void Training_separates_bright_left_from_bright_right_halves()
     {
         var random = new DeterministicRandom(91);
