@@ -12,6 +12,10 @@ one panel per corruption setting, from the runs of the two sweeps.
         docs/bgmd-fashion-sgd.png --weighted results/bgmd-fashion-sgd-weighted \
         --weighted-clean results/bgmd-fashion-sgd-weighted-clean --optimizer "plain SGD (momentum 0)" --seeds 1,2
 
+    # the paper's LeNet, clean only (bgmd-fashion-lenet-clean-sweep.conf):
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-lenet-clean - docs/bgmd-lenet-clean.png \
+        --model "LeNet (1.16M parameters)" --optimizer "plain SGD lr 0.01"
+
 Needs Debian's matplotlib (apt-get install python3-matplotlib). A diverged run (train loss not finite) is drawn at
 its last finite accuracies and marked "diverged" in the legend.
 """
@@ -58,8 +62,9 @@ def load_mean(folders):
     return rounds, accuracy, any(run[2] for run in runs)
 
 
-def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",)):
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), sharey=True)
+def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",), model="MLP 784-128-10"):
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(4 * len(panels), 6), 3.6), sharey=True, squeeze=False)
+    axes = axes[0]
     for ax, (title, root, attack, fraction) in zip(axes, panels):
         cell = lambda sweep, rule: [os.path.join(sweep, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}") for seed in seeds]
         curves = [(cell(root, rule), label) for rule, label in RULES]
@@ -78,13 +83,16 @@ def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",
             ax.plot(rounds, accuracy, marker=".", label=label + (" (diverged)" if diverged else ""))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("round (29.3 rounds = 1 epoch)")
-        ax.set_ylim(0, 100)
+        if len(panels) > 1:
+            # A common scale across the settings; a lone clean panel zooms in on its curves instead.
+            ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("test accuracy (%)")
     averaged = f", mean of seeds {', '.join(seeds)}" if len(seeds) > 1 else ""
-    fig.suptitle(f"Fashion-MNIST, MLP 784-128-10, {optimizer}, 32 workers x batch 64, corrupted workers redrawn every round{averaged}",
-                 fontsize=10)
+    separator = ", " if len(panels) > 2 else "\n"
+    fig.suptitle(f"Fashion-MNIST, {model}, {optimizer},{separator}32 workers x batch 64, corrupted workers redrawn every round{averaged}",
+                 fontsize=10 if len(panels) > 2 else 9)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")
@@ -93,7 +101,7 @@ def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("clean", help="the clean sweep's --out folder")
-    parser.add_argument("attacked", help="the gradient-attack sweep's --out folder")
+    parser.add_argument("attacked", help="the gradient-attack sweep's --out folder, or - for the clean panel alone")
     parser.add_argument("out", help="the PNG to write")
     parser.add_argument("data", nargs="?", help="the feature and label attacks' sweep folder")
     parser.add_argument("data_out", nargs="?", help="the PNG for the data attacks")
@@ -101,20 +109,23 @@ def main():
     parser.add_argument("--weighted-clean", help="the clean sweep of bgmd with memory = huber, or one run folder")
     parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
     parser.add_argument("--seeds", default="1", help="comma-separated seeds whose curves are averaged (default 1)")
+    parser.add_argument("--model", default="MLP 784-128-10", help="the model, for the title")
     args = parser.parse_args()
     if (args.data is None) != (args.data_out is None):
         parser.error("give both the data attacks' folder and its PNG, or neither")
     seeds = tuple(seed.strip() for seed in args.seeds.split(",") if seed.strip())
-    draw([("clean", args.clean, "none", "0"),
-          ("scaled bit flip (-100 g), 20 %", args.attacked, "scaled", "0.2"),
-          ("scaled bit flip (-100 g), 40 %", args.attacked, "scaled", "0.4"),
-          ("gradient additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
-          ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")],
-         args.out, args.optimizer, args.weighted, args.weighted_clean, seeds)
+    panels = [("clean", args.clean, "none", "0")]
+    if args.attacked != "-":
+        panels += [("scaled bit flip (-100 g), 20 %", args.attacked, "scaled", "0.2"),
+                   ("scaled bit flip (-100 g), 40 %", args.attacked, "scaled", "0.4"),
+                   ("gradient additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
+                   ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
+    draw(panels, args.out, args.optimizer, args.weighted, args.weighted_clean, seeds, args.model)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
               ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),
-              ("backdoor to class 8, 40 %", args.data, "backdoor", "0.4")], args.data_out, args.optimizer, seeds=seeds)
+              ("backdoor to class 8, 40 %", args.data, "backdoor", "0.4")], args.data_out, args.optimizer, seeds=seeds,
+             model=args.model)
 
 
 if __name__ == "__main__":
