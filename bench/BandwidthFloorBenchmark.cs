@@ -10,15 +10,15 @@ namespace FedActors.Benchmarks;
 /// The floor of every pass that reads the matrix once: the time to read n * d * 4 bytes, on one core (TensorPrimitives'
 /// float sum per row, and a plain Vector512 read loop with four independent sums so that only the loads limit it) and
 /// on every core (the same loop, each core reading its own columns of every row, as the aggregator's shards do).
-/// Shapes over 2 GB are skipped.
+/// The shapes are RulesBenchmark's (FEDACTORS_BENCH_N and FEDACTORS_BENCH_D narrow them); those over 2 GB are skipped.
 /// </summary>
 public class BandwidthFloorBenchmark
 {
     private GradientMatrix _matrix = null!;
 
     public static IEnumerable<MatrixShape> Shapes =>
-        from n in new[] { 50, 200, 1000 }
-        from d in new[] { 10_000, 100_000, 1_000_000 }
+        from n in RulesBenchmark.Rows()
+        from d in RulesBenchmark.Columns()
         where (long)n * d * sizeof(float) <= 2_000_000_000L
         select new MatrixShape(n, d);
 
