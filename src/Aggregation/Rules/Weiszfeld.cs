@@ -18,9 +18,9 @@ internal readonly record struct WeiszfeldResult(int Iterations, double Objective
 /// the coordinate-wise median often is a row, and plain Weiszfeld never leaves a data point), let T = the weighted mean
 /// of the other rows with weights W = sum_{i not in K} w_i and r = W ||T - z||. If r &lt;= eta, z is the median
 /// (the subgradient condition) and the run stops. Otherwise z' = (1 - eta/r) T + (eta/r) z. Because z is a row, this
-/// is still a weighted sum of rows; it costs two sweeps (T, written over z, with the distance ||T - z|| read off the row in K, then z'; z is read
-/// back from its row when it is the answer),
-/// and happens only when z is exactly on a row.</para>
+/// is still a weighted sum of rows; it costs two sweeps (T, written over z, with the distance ||T - z|| read off the
+/// row in K, then z'; z is read back from its row when it is the answer), and happens only when z is exactly on a
+/// row.</para>
 /// <para>Stop: |F_prev - F| &lt;= tolerance * F, F = sum_i ||z - x_i||, or F = 0 (all rows equal). On hitting the
 /// iteration cap the current iterate is kept.</para>
 /// </remarks>

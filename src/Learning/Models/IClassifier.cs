@@ -11,8 +11,7 @@ public interface IClassifier : IModel
     /// </summary>
     void Predict(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<int> predictions)
     {
-        if (predictions.Length != rows.Length)
-            throw new ArgumentException($"{predictions.Length} predictions for {rows.Length} rows", nameof(predictions));
+        ModelArguments.CheckPredictions(rows, predictions);
         for (var k = 0; k < rows.Length; k++)
             predictions[k] = Predict(parameters, data, rows[k]);
     }

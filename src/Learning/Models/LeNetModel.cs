@@ -156,8 +156,7 @@ public sealed class LeNetModel : IClassifier
     public void Predict(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<int> predictions)
     {
         CheckArguments(parameters, data, rows);
-        if (predictions.Length != rows.Length)
-            throw new ArgumentException($"{predictions.Length} predictions for {rows.Length} rows", nameof(predictions));
+        ModelArguments.CheckPredictions(rows, predictions);
         var w = new Workspace(this, parameters);
         for (var k = 0; k < rows.Length; k++)
         {

@@ -23,6 +23,13 @@ internal static class ModelArguments
         }
     }
 
+    /// <summary>A batch prediction writes one class per row.</summary>
+    public static void CheckPredictions(ReadOnlySpan<int> rows, Span<int> predictions)
+    {
+        if (predictions.Length != rows.Length)
+            throw new ArgumentException($"{predictions.Length} predictions for {rows.Length} rows", nameof(predictions));
+    }
+
     public static void CheckGradient(IModel model, Span<float> gradient)
     {
         if (gradient.Length != model.ParameterCount)
