@@ -16,6 +16,15 @@ public class LeNetModelTests
         return new Dataset(count, 784, features, labels, classes);
     }
 
+    private static double[] RandomDoubles(int length, ulong seed)
+    {
+        var random = new DeterministicRandom(seed);
+        var values = new double[length];
+        for (var k = 0; k < length; k++)
+            values[k] = 2 * random.NextDouble() - 1;
+        return values;
+    }
+
     private static float[] Shifted(LeNetModel model, ulong seed)
     {
         var parameters = new float[model.ParameterCount];
@@ -47,6 +56,104 @@ public class LeNetModelTests
         var model = new LeNetModel(2, 3, 8, classes: 3);
         var parameters = Shifted(model, 42);
         GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-3);
+    }
+
+    [Fact]
+    public void Gradient_matches_finite_differences_when_filters_fill_whole_register_tiles()
+    {
+        // Five conv1 filters: one tile of four output rows plus a single row; six conv2 filters likewise. The step is
+        // smaller than the three-filter check's: with these parameters a 1e-3 step of conv1's first weight crosses a
+        // ReLU or pooling kink (the old per-row kernels gave the same bits and failed the same way).
+        var data = RandomImages(3, 3, seed: 43);
+        var model = new LeNetModel(5, 6, 8, classes: 3);
+        var parameters = Shifted(model, 44);
+        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-4);
+    }
+
+    [Fact]
+    public void A_batch_longer_than_a_chunk_is_the_row_weighted_mean_of_its_parts()
+    {
+        // Rows go through the fully connected layers 64 at a time; 70 rows make a second, partial chunk.
+        var data = RandomImages(70, 10, seed: 45);
+        var model = new LeNetModel(4, 4, 12);
+        var parameters = Shifted(model, 46);
+        var all = Enumerable.Range(0, 70).ToArray();
+        var whole = new float[model.ParameterCount];
+        var head = new float[model.ParameterCount];
+        var tail = new float[model.ParameterCount];
+        var wholeLoss = model.LossAndGradient(parameters, data, all, whole);
+        var headLoss = model.LossAndGradient(parameters, data, all[..64], head);
+        var tailLoss = model.LossAndGradient(parameters, data, all[64..], tail);
+
+        Assert.Equal((64 * headLoss + 6 * tailLoss) / 70, wholeLoss, 12);
+        Assert.Equal(wholeLoss, model.Loss(parameters, data, all), 12);
+        var scale = whole.Max(Math.Abs);
+        for (var k = 0; k < whole.Length; k++)
+            Assert.True(Math.Abs((64.0 * head[k] + 6.0 * tail[k]) / 70 - whole[k]) <= 1e-5 * scale, $"parameter {k}");
+        var predictions = new int[70];
+        ((IClassifier)model).Predict(parameters, data, all, predictions);
+        Assert.Equal(all.Select(row => model.Predict(parameters, data, row)), predictions);
+    }
+
+    [Theory]
+    [InlineData(4, 64, 30)]
+    [InlineData(7, 96, 25)]
+    [InlineData(3, 20, 9)]
+    public void The_tiled_product_has_the_bits_of_ascending_multiply_then_add(int m, int n, int depth)
+    {
+        // The convolutions' claim of determinism: every output takes its terms in ascending k, a product then an add,
+        // whether it runs in register tiles (n a multiple of 32) or row updates (here n = 20).
+        var a = RandomDoubles(m * depth, 47);
+        var b = RandomDoubles(depth * n, 48);
+        var c = RandomDoubles(m * n, 49);
+        var expected = (double[])c.Clone();
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var sum = expected[i * n + j];
+                for (var k = 0; k < depth; k++)
+                {
+                    var product = a[i * depth + k] * b[k * n + j];
+                    sum += product;
+                }
+                expected[i * n + j] = sum;
+            }
+        }
+        LeNetModel.Kernels.MultiplyAddDense(m, n, depth, a, b, c);
+        Assert.Equal(expected, c);
+    }
+
+    [Fact]
+    public void Patch_gradients_skip_zeros_without_changing_a_bit_of_the_dense_product()
+    {
+        const int outputs = 6, taps = 50, positions = 16;
+        var weights = RandomDoubles(outputs * taps, 50);
+        weights[7] = 0;
+        var dZ = RandomDoubles(outputs * positions, 51);
+        for (var k = 0; k < dZ.Length; k++)
+        {
+            if (k % 3 != 0)
+                dZ[k] = k % 2 == 0 ? 0.0 : -0.0;
+        }
+        var expected = new double[positions * taps];
+        for (var p = 0; p < positions; p++)
+        {
+            for (var t = 0; t < taps; t++)
+            {
+                var sum = 0.0;
+                for (var o = 0; o < outputs; o++)
+                {
+                    var product = weights[o * taps + t] * dZ[o * positions + p];
+                    sum += product;
+                }
+                expected[p * taps + t] = sum;
+            }
+        }
+        var actual = new double[positions * taps];
+        actual.AsSpan().Fill(double.NaN);
+        LeNetModel.PatchGradients(weights, dZ, outputs, taps, positions, actual);
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
     }
 
     [Fact]
