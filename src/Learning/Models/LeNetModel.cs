@@ -18,9 +18,10 @@ namespace FedActors.Learning;
 /// <para>Convolutions are 'valid' because that is the geometry whose parameter count matches the paper's
 /// (conv5x5-64, conv5x5-64, FC 1024, FC 10 gives 1,163,978 parameters, the quoted ~1.16M; 'same' padding would make
 /// fc1 see 64 * 7 * 7 inputs and the count 3.3M).</para>
-/// <para>Determinism: everything is computed in double. Every matrix product is a sequence of row updates
-/// c[i, :] += a(i, k) * b[k, :] with k ascending; the vector instructions only batch independent elements of a row, so
-/// each output's additions happen in the same order, with the same roundings, whatever the vector width.</para>
+/// <para>Determinism: everything is computed in double. Every output of every matrix product takes its terms
+/// a(i, k) * b[k, j] in ascending k, a product then a separate add, whether by row updates or in register tiles; the
+/// vector instructions only batch independent outputs, so the roundings are the same whatever the vector width, and
+/// every parameter's gradient takes the batch's rows in order however the rows are chunked.</para>
 /// <para>Dropout is inverted dropout (kept units scaled by 1 / (1 - p)) and applies only in
 /// <see cref="LossAndGradient"/>; <see cref="Loss"/> and <see cref="Predict"/> evaluate the full network. The interface
 /// passes no random source, so the mask of a hidden unit is a hash of (seed, a fingerprint of the batch's row ids, the
@@ -204,8 +205,9 @@ public sealed class LeNetModel : IClassifier
 
     /// <summary>
     /// Runs a chunk of rows forward, leaving in the workspace what <see cref="Backward"/> needs; returns
-    /// <paramref name="loss"/> plus their cross-entropies, added in row order (so chunks do not regroup the sum). The convolutions go one row at a time; the two fully connected layers take the
-    /// chunk at once, so fc1's 8 MB of weights are read once per chunk instead of once per row.
+    /// <paramref name="loss"/> plus their cross-entropies, added in row order (so chunks do not regroup the sum).
+    /// The convolutions go one row at a time; the two fully connected layers take the chunk at once, so fc1's 8 MB of
+    /// weights are read once per chunk instead of once per row.
     /// </summary>
     /// <param name="batchFingerprint">Null without dropout.</param>
     /// <param name="firstPosition">The chunk's first position in the whole batch (dropout masks are per position).</param>
