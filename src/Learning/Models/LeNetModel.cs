@@ -286,23 +286,13 @@ public sealed class LeNetModel : IClassifier
                 w.DLogits[s * Classes + c] = w.Softmax[s * Classes + c] - (c == label ? 1.0 : 0.0);
         }
 
-        // fc2: dW4 += sum over rows of d a3^T, db4 += d, da3 = W4^T d.
-        Kernels.MultiplyAdd(Classes, Hidden, count, w.DLogits, 1, Classes, w.A3, sum.AsSpan(_w4, Classes * Hidden));
-        for (var s = 0; s < count; s++)
-            AddTo(w.DLogits.AsSpan(s * Classes, Classes), sum.AsSpan(_b4, Classes));
-        var dA3 = w.DA3.AsSpan(0, count * Hidden);
-        dA3.Clear();
-        Kernels.MultiplyAdd(count, Hidden, Classes, w.DLogits, Classes, 1, p.AsSpan(_w4, Classes * Hidden), dA3);
+        DenseBackward(count, Classes, Hidden, w.DLogits, w.A3, p.AsSpan(_w4, Classes * Hidden),
+            sum.AsSpan(_w4, Classes * Hidden), sum.AsSpan(_b4, Classes), w.DA3);
         for (var h = 0; h < count * Hidden; h++)
             w.DZ3[h] = w.Z3[h] > 0 ? w.DA3[h] * w.Mask[h] : 0;
-
-        // fc1.
-        Kernels.MultiplyAdd(Hidden, flat, count, w.DZ3, 1, Hidden, w.Flat, sum.AsSpan(_w3, Hidden * flat));
-        for (var s = 0; s < count; s++)
-            AddTo(w.DZ3.AsSpan(s * Hidden, Hidden), sum.AsSpan(_b3, Hidden));
+        DenseBackward(count, Hidden, flat, w.DZ3, w.Flat, p.AsSpan(_w3, Hidden * flat), sum.AsSpan(_w3, Hidden * flat),
+            sum.AsSpan(_b3, Hidden), w.DFlat);
         var dFlat = w.DFlat.AsSpan(0, count * flat);
-        dFlat.Clear();
-        Kernels.MultiplyAdd(count, flat, Hidden, w.DZ3, Hidden, 1, p.AsSpan(_w3, Hidden * flat), dFlat);
 
         // The convolutions, one row at a time. Their im2col matrices are rebuilt from the kept pooled maps rather
         // than kept: 64 rows of conv2's would be 51 MB.
@@ -328,6 +318,22 @@ public sealed class LeNetModel : IClassifier
             Kernels.MultiplyAdd(Conv1Filters, Taps, positions1, w.DZ1, positions1, 1, w.Col1, sum.AsSpan(_w1, Conv1Filters * Taps));
             AddRowSums(w.DZ1, Conv1Filters, positions1, sum.AsSpan(_b1, Conv1Filters));
         }
+    }
+
+    /// <summary>
+    /// A fully connected layer's backward pass over a chunk of <paramref name="count"/> rows (row-major, one row of
+    /// dOut and input per sample): dW += sum over rows of dOut^T input and db += dOut, each parameter taking the rows in
+    /// order; dIn = dOut W.
+    /// </summary>
+    private static void DenseBackward(int count, int outputs, int inputs, ReadOnlySpan<double> dOut,
+        ReadOnlySpan<double> input, ReadOnlySpan<double> weights, Span<double> dWeights, Span<double> dBias, Span<double> dIn)
+    {
+        Kernels.MultiplyAdd(outputs, inputs, count, dOut, 1, outputs, input, dWeights);
+        for (var s = 0; s < count; s++)
+            AddTo(dOut.Slice(s * outputs, outputs), dBias);
+        var chunk = dIn[..(count * inputs)];
+        chunk.Clear();
+        Kernels.MultiplyAdd(count, inputs, outputs, dOut, outputs, 1, weights, chunk);
     }
 
     /// <summary>The row's pixels in double, in the workspace's input buffer.</summary>

@@ -49,25 +49,19 @@ public class LeNetModelTests
         Assert.Equal(2 * 25 + 2 + 3 * 50 + 3 + 8 * 48 + 8 + 10 * 8 + 10, new LeNetModel(2, 3, 8).ParameterCount);
     }
 
-    [Fact]
-    public void Gradient_of_every_layer_matches_central_finite_differences()
+    [Theory]
+    // Two and three filters run the convolutions' single-row tiles only.
+    [InlineData(2, 3, 41ul, 1e-3)]
+    // Five conv1 filters: one tile of four output rows plus a single row; six conv2 filters likewise. The step is
+    // smaller: with these parameters a 1e-3 step of conv1's first weight crosses a ReLU or pooling kink (the old
+    // per-row kernels gave the same bits and failed the same way).
+    [InlineData(5, 6, 43ul, 1e-4)]
+    public void Gradient_of_every_layer_matches_central_finite_differences(int conv1, int conv2, ulong seed, double step)
     {
-        var data = RandomImages(3, 3, seed: 41);
-        var model = new LeNetModel(2, 3, 8, classes: 3);
-        var parameters = Shifted(model, 42);
-        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-3);
-    }
-
-    [Fact]
-    public void Gradient_matches_finite_differences_when_filters_fill_whole_register_tiles()
-    {
-        // Five conv1 filters: one tile of four output rows plus a single row; six conv2 filters likewise. The step is
-        // smaller than the three-filter check's: with these parameters a 1e-3 step of conv1's first weight crosses a
-        // ReLU or pooling kink (the old per-row kernels gave the same bits and failed the same way).
-        var data = RandomImages(3, 3, seed: 43);
-        var model = new LeNetModel(5, 6, 8, classes: 3);
-        var parameters = Shifted(model, 44);
-        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-4);
+        var data = RandomImages(3, 3, seed);
+        var model = new LeNetModel(conv1, conv2, 8, classes: 3);
+        var parameters = Shifted(model, seed + 1);
+        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: step);
     }
 
     [Fact]
