@@ -109,8 +109,10 @@ internal static class OrderStatistics
                 LoadKeys<TLanes, TVector, TSums>(matrix, range.Start + offset, tileColumns, keys);
                 if (halves)
                     HalfSearch.LoadHalves(keys, rows, halfKeys);
-                var next = offset + TileColumns;
-                prefetch = new TilePrefetch(matrix, range.Start + next, Math.Min(TileColumns, range.Length - next), TileColumns / lanes);
+                // Past the range's end too: the pool calls this one block at a time, and each block's first tile would
+                // otherwise come from memory.
+                var next = range.Start + offset + TileColumns;
+                prefetch = new TilePrefetch(matrix, next, Math.Min(TileColumns, matrix.Columns - next), TileColumns / lanes);
             }
             ref var origin = ref MemoryMarshal.GetReference(keys[(inTile * rows)..]);
             RankSearch<TLanes, TVector, TSums> lowSearch = default, highSearch = default;
@@ -303,30 +305,29 @@ internal static class OrderStatistics
             prefetch.Some();
             var lowTrial = low.Trial();
             var highTrial = high.Trial();
-            // Two accumulators per rank, as in CountBelow.
-            var lowDown = TLanes.Broadcast(0);
-            var highDown = lowDown;
-            var lowDownOdd = lowDown;
-            var highDownOdd = lowDown;
+            // Two counts per rank, as in CountBelow.
+            var lowBelow = TLanes.Broadcast(0);
+            var highBelow = lowBelow;
+            var lowBelowOdd = lowBelow;
+            var highBelowOdd = lowBelow;
             var i = 0;
             for (; i + 2 <= rows; i += 2)
             {
                 var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
                 var next = TLanes.Load(ref Unsafe.Add(ref keys, (i + 1) * lanes));
-                lowDown = TLanes.CountDownIfLess(lowDown, key, lowTrial);
-                highDown = TLanes.CountDownIfLess(highDown, key, highTrial);
-                lowDownOdd = TLanes.CountDownIfLess(lowDownOdd, next, lowTrial);
-                highDownOdd = TLanes.CountDownIfLess(highDownOdd, next, highTrial);
+                lowBelow = TLanes.CountIf(lowBelow, TLanes.LessThan(key, lowTrial));
+                highBelow = TLanes.CountIf(highBelow, TLanes.LessThan(key, highTrial));
+                lowBelowOdd = TLanes.CountIf(lowBelowOdd, TLanes.LessThan(next, lowTrial));
+                highBelowOdd = TLanes.CountIf(highBelowOdd, TLanes.LessThan(next, highTrial));
             }
             if (i < rows)
             {
                 var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-                lowDown = TLanes.CountDownIfLess(lowDown, key, lowTrial);
-                highDown = TLanes.CountDownIfLess(highDown, key, highTrial);
+                lowBelow = TLanes.CountIf(lowBelow, TLanes.LessThan(key, lowTrial));
+                highBelow = TLanes.CountIf(highBelow, TLanes.LessThan(key, highTrial));
             }
-            var zero = TLanes.Broadcast(0);
-            low.Narrow(lowTrial, TLanes.Subtract(zero, TLanes.Add(lowDown, lowDownOdd)));
-            high.Narrow(highTrial, TLanes.Subtract(zero, TLanes.Add(highDown, highDownOdd)));
+            low.Narrow(lowTrial, TLanes.Add(lowBelow, lowBelowOdd));
+            high.Narrow(highTrial, TLanes.Add(highBelow, highBelowOdd));
         }
         var (lowFromLower, lowFromUpper) = low.Extract(ref keys, rows);
         var (highFromLower, highFromUpper) = high.Extract(ref keys, rows);
@@ -425,6 +426,9 @@ internal static class OrderStatistics
     /// </summary>
     private static class HalfSearch
     {
+        /// <summary>Halves per vector: two groups of 16 coordinates.</summary>
+        private const int Lanes = 32;
+
         public static bool Supported => Vector512.IsHardwareAccelerated && Avx512BW.IsSupported;
 
         /// <summary>halves[(p * rows + i) * 32 + c] = the upper half of key (2p + c / 16, row i, lane c % 16) of the tile.</summary>
@@ -455,41 +459,76 @@ internal static class OrderStatistics
             var low = new Bounds(rows, first);
             var high = new Bounds(rows, Math.Max(last, 0));
             var two = last >= 0;
-            const int lanes = 32;
             while (!low.Settled || (two && !high.Settled))
             {
                 prefetch.Some();
                 var lowTrial = low.Trial();
                 var highTrial = high.Trial();
-                var lowDown = Vector512<short>.Zero;
-                var lowDownOdd = lowDown;
-                var highDown = lowDown;
-                var highDownOdd = lowDown;
-                var i = 0;
-                for (; i + 2 <= rows; i += 2)
+                if (two)
                 {
-                    var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * lanes));
-                    var next = Vector512.LoadUnsafe(ref halves, (nuint)((i + 1) * lanes));
-                    lowDown += Vector512.LessThan(key, lowTrial);
-                    lowDownOdd += Vector512.LessThan(next, lowTrial);
-                    if (two)
-                    {
-                        highDown += Vector512.LessThan(key, highTrial);
-                        highDownOdd += Vector512.LessThan(next, highTrial);
-                    }
+                    var (lowBelow, highBelow) = CountBelow(ref halves, rows, lowTrial, highTrial);
+                    low.Narrow(lowTrial, lowBelow);
+                    high.Narrow(highTrial, highBelow);
                 }
-                if (i < rows)
-                {
-                    var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * lanes));
-                    lowDown += Vector512.LessThan(key, lowTrial);
-                    highDown += Vector512.LessThan(key, highTrial);
-                }
-                low.Narrow(lowTrial, -(lowDown + lowDownOdd));
-                high.Narrow(highTrial, -(highDown + highDownOdd));
+                else
+                    low.Narrow(lowTrial, CountBelow(ref halves, rows, lowTrial));
             }
             low.Widen(first, out lowOfEven, out lowOfOdd);
             high.Widen(Math.Max(last, 0), out highOfEven, out highOfOdd);
         }
+
+        /// <summary>Per lane, how many of the rows' halves lie below the trial.</summary>
+        private static Vector512<short> CountBelow(ref short halves, int rows, Vector512<short> trial)
+        {
+            // Four counts: the adds of consecutive rows do not wait on each other.
+            var below0 = Vector512<short>.Zero;
+            var below1 = below0;
+            var below2 = below0;
+            var below3 = below0;
+            var i = 0;
+            for (; i + 4 <= rows; i += 4)
+            {
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes)), trial);
+                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref halves, (nuint)((i + 1) * Lanes)), trial);
+                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref halves, (nuint)((i + 2) * Lanes)), trial);
+                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref halves, (nuint)((i + 3) * Lanes)), trial);
+            }
+            for (; i < rows; i++)
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes)), trial);
+            return below0 + below1 + (below2 + below3);
+        }
+
+        /// <summary>The counts below two trials, each row loaded once for both.</summary>
+        private static (Vector512<short> Low, Vector512<short> High) CountBelow(ref short halves, int rows, Vector512<short> lowTrial,
+            Vector512<short> highTrial)
+        {
+            var low0 = Vector512<short>.Zero;
+            var low1 = low0;
+            var high0 = low0;
+            var high1 = low0;
+            var i = 0;
+            for (; i + 2 <= rows; i += 2)
+            {
+                var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes));
+                var next = Vector512.LoadUnsafe(ref halves, (nuint)((i + 1) * Lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+                low1 = CountIfLess(low1, next, lowTrial);
+                high1 = CountIfLess(high1, next, highTrial);
+            }
+            if (i < rows)
+            {
+                var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+            }
+            return (low0 + low1, high0 + high1);
+        }
+
+        /// <summary>count + 1 where the key lies below the trial: one compare and one masked add, as in <see cref="Keys512.CountIf"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<short> CountIfLess(Vector512<short> count, Vector512<short> keys, Vector512<short> trial) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<short>.One, count);
 
         /// <summary><see cref="RankSearch{TLanes, TVector, TSums}"/> on 16-bit halves, for bits 15..0 of the halves.</summary>
         private struct Bounds
@@ -566,23 +605,23 @@ internal static class OrderStatistics
         where TSums : struct
     {
         var lanes = TLanes.Count;
-        // Four accumulators: the adds of consecutive rows do not wait on each other.
-        var down0 = TLanes.Broadcast(0);
-        var down1 = down0;
-        var down2 = down0;
-        var down3 = down0;
+        // Four counts: the adds of consecutive rows do not wait on each other.
+        var below0 = TLanes.Broadcast(0);
+        var below1 = below0;
+        var below2 = below0;
+        var below3 = below0;
         var i = 0;
         for (; i + 4 <= rows; i += 4)
         {
             ref var row = ref Unsafe.Add(ref keys, i * lanes);
-            down0 = TLanes.CountDownIfLess(down0, TLanes.Load(ref row), bound);
-            down1 = TLanes.CountDownIfLess(down1, TLanes.Load(ref Unsafe.Add(ref row, lanes)), bound);
-            down2 = TLanes.CountDownIfLess(down2, TLanes.Load(ref Unsafe.Add(ref row, 2 * lanes)), bound);
-            down3 = TLanes.CountDownIfLess(down3, TLanes.Load(ref Unsafe.Add(ref row, 3 * lanes)), bound);
+            below0 = TLanes.CountIf(below0, TLanes.LessThan(TLanes.Load(ref row), bound));
+            below1 = TLanes.CountIf(below1, TLanes.LessThan(TLanes.Load(ref Unsafe.Add(ref row, lanes)), bound));
+            below2 = TLanes.CountIf(below2, TLanes.LessThan(TLanes.Load(ref Unsafe.Add(ref row, 2 * lanes)), bound));
+            below3 = TLanes.CountIf(below3, TLanes.LessThan(TLanes.Load(ref Unsafe.Add(ref row, 3 * lanes)), bound));
         }
         for (; i < rows; i++)
-            down0 = TLanes.CountDownIfLess(down0, TLanes.Load(ref Unsafe.Add(ref keys, i * lanes)), bound);
-        return TLanes.Subtract(TLanes.Broadcast(0), TLanes.Add(TLanes.Add(down0, down1), TLanes.Add(down2, down3)));
+            below0 = TLanes.CountIf(below0, TLanes.LessThan(TLanes.Load(ref Unsafe.Add(ref keys, i * lanes)), bound));
+        return TLanes.Add(TLanes.Add(below0, below1), TLanes.Add(below2, below3));
     }
 
     /// <summary>
@@ -596,15 +635,15 @@ internal static class OrderStatistics
     {
         var lanes = TLanes.Count;
         var next = TLanes.Broadcast(int.MaxValue);
-        var aboveDown = TLanes.Broadcast(0);
+        var above = TLanes.Broadcast(0);
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-            var above = TLanes.GreaterThan(key, keyOfRank);
-            next = TLanes.Select(above, TLanes.Min(next, key), next);
-            aboveDown = TLanes.Add(aboveDown, above);
+            var isAbove = TLanes.GreaterThan(key, keyOfRank);
+            next = TLanes.Select(isAbove, TLanes.Min(next, key), next);
+            above = TLanes.CountIf(above, isAbove);
         }
-        var atMost = TLanes.Add(TLanes.Broadcast(rows), aboveDown);
+        var atMost = TLanes.Subtract(TLanes.Broadcast(rows), above);
         return TLanes.Select(TLanes.GreaterThan(atMost, TLanes.Broadcast(k + 1)), keyOfRank, next);
     }
 
@@ -620,19 +659,18 @@ internal static class OrderStatistics
     {
         var lanes = TLanes.Count;
         var sum = default(TSums);
-        var atMostLowDown = TLanes.Broadcast(0);
-        var belowHighDown = atMostLowDown;
+        var atMostLowCount = TLanes.Broadcast(0);
+        var belowHighCount = atMostLowCount;
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
             var atMostLow = TLanes.LessThanOrEqual(key, lowKey);
             var belowHigh = TLanes.LessThan(key, highKey);
-            atMostLowDown = TLanes.Add(atMostLowDown, atMostLow);
-            belowHighDown = TLanes.Add(belowHighDown, belowHigh);
+            atMostLowCount = TLanes.CountIf(atMostLowCount, atMostLow);
+            belowHighCount = TLanes.CountIf(belowHighCount, belowHigh);
             sum = TLanes.AddValues(sum, key, TLanes.Select(atMostLow, TLanes.Broadcast(0), belowHigh));
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
-        var zero = TLanes.Broadcast(0);
-        return (TLanes.Subtract(zero, atMostLowDown), TLanes.Subtract(zero, belowHighDown));
+        return (atMostLowCount, belowHighCount);
     }
 }
