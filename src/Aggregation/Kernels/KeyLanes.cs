@@ -43,6 +43,7 @@ internal interface IKeyLanes<TVector, TSums>
     static abstract TVector Subtract(TVector left, TVector right);
     static abstract TVector LessThan(TVector left, TVector right);
     static abstract TVector LessThanOrEqual(TVector left, TVector right);
+    static abstract TVector LessThanUnsigned(TVector left, TVector right);
     static abstract TVector GreaterThan(TVector left, TVector right);
     static abstract TVector Min(TVector left, TVector right);
     static abstract TVector Select(TVector condition, TVector whenTrue, TVector whenFalse);
@@ -122,6 +123,9 @@ internal readonly struct Keys512 : IKeyLanes<Vector512<int>, (Vector512<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> LessThanOrEqual(Vector512<int> left, Vector512<int> right) => Vector512.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> LessThanUnsigned(Vector512<int> left, Vector512<int> right) =>
+        Vector512.LessThan(left.AsUInt32(), right.AsUInt32()).AsInt32();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> GreaterThan(Vector512<int> left, Vector512<int> right) => Vector512.GreaterThan(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Min(Vector512<int> left, Vector512<int> right) => Vector512.Min(left, right);
@@ -139,7 +143,7 @@ internal readonly struct Keys512 : IKeyLanes<Vector512<int>, (Vector512<double> 
     public static (Vector512<double> Lower, Vector512<double> Upper) AddValues((Vector512<double> Lower, Vector512<double> Upper) sums,
         Vector512<int> keys, Vector512<int> mask)
     {
-        var values = (keys ^ (Vector512.ShiftRightArithmetic(keys, 31) & Magnitude)) & mask;
+        var values = Vector512.ConditionalSelect(mask, keys ^ (Vector512.ShiftRightArithmetic(keys, 31) & Magnitude), Vector512<int>.Zero);
         var (lower, upper) = Vector512.Widen(values.AsSingle());
         return (sums.Lower + lower, sums.Upper + upper);
     }
@@ -195,6 +199,9 @@ internal readonly struct Keys256 : IKeyLanes<Vector256<int>, (Vector256<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> LessThanOrEqual(Vector256<int> left, Vector256<int> right) => Vector256.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> LessThanUnsigned(Vector256<int> left, Vector256<int> right) =>
+        Vector256.LessThan(left.AsUInt32(), right.AsUInt32()).AsInt32();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> GreaterThan(Vector256<int> left, Vector256<int> right) => Vector256.GreaterThan(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Min(Vector256<int> left, Vector256<int> right) => Vector256.Min(left, right);
@@ -207,7 +214,7 @@ internal readonly struct Keys256 : IKeyLanes<Vector256<int>, (Vector256<double> 
     public static (Vector256<double> Lower, Vector256<double> Upper) AddValues((Vector256<double> Lower, Vector256<double> Upper) sums,
         Vector256<int> keys, Vector256<int> mask)
     {
-        var values = (keys ^ (Vector256.ShiftRightArithmetic(keys, 31) & Magnitude)) & mask;
+        var values = Vector256.ConditionalSelect(mask, keys ^ (Vector256.ShiftRightArithmetic(keys, 31) & Magnitude), Vector256<int>.Zero);
         var (lower, upper) = Vector256.Widen(values.AsSingle());
         return (sums.Lower + lower, sums.Upper + upper);
     }
@@ -264,6 +271,9 @@ internal readonly struct Keys128 : IKeyLanes<Vector128<int>, (Vector128<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> LessThanOrEqual(Vector128<int> left, Vector128<int> right) => Vector128.LessThanOrEqual(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> LessThanUnsigned(Vector128<int> left, Vector128<int> right) =>
+        Vector128.LessThan(left.AsUInt32(), right.AsUInt32()).AsInt32();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> GreaterThan(Vector128<int> left, Vector128<int> right) => Vector128.GreaterThan(left, right);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Min(Vector128<int> left, Vector128<int> right) => Vector128.Min(left, right);
@@ -276,7 +286,7 @@ internal readonly struct Keys128 : IKeyLanes<Vector128<int>, (Vector128<double> 
     public static (Vector128<double> Lower, Vector128<double> Upper) AddValues((Vector128<double> Lower, Vector128<double> Upper) sums,
         Vector128<int> keys, Vector128<int> mask)
     {
-        var values = (keys ^ (Vector128.ShiftRightArithmetic(keys, 31) & Magnitude)) & mask;
+        var values = Vector128.ConditionalSelect(mask, keys ^ (Vector128.ShiftRightArithmetic(keys, 31) & Magnitude), Vector128<int>.Zero);
         var (lower, upper) = Vector128.Widen(values.AsSingle());
         return (sums.Lower + lower, sums.Upper + upper);
     }

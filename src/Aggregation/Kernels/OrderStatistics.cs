@@ -106,9 +106,14 @@ internal static class OrderStatistics
             {
                 prefetch.Finish();
                 var tileColumns = Math.Min(TileColumns, range.Length - offset);
-                LoadKeys<TLanes, TVector, TSums>(matrix, range.Start + offset, tileColumns, keys);
-                if (halves)
-                    HalfSearch.LoadHalves(keys, rows, halfKeys);
+                if (halves && tileColumns == TileColumns)
+                    HalfSearch.LoadKeysAndHalves(matrix, range.Start + offset, keys, halfKeys);
+                else
+                {
+                    LoadKeys<TLanes, TVector, TSums>(matrix, range.Start + offset, tileColumns, keys);
+                    if (halves)
+                        HalfSearch.LoadHalves(keys, rows, halfKeys);
+                }
                 // Past the range's end too: the pool calls this one block at a time, and each block's first tile would
                 // otherwise come from memory.
                 var next = range.Start + offset + TileColumns;
@@ -297,10 +302,10 @@ internal static class OrderStatistics
         where TSums : struct
     {
         var lanes = TLanes.Count;
-        // Both searches run in step (one trial each per pass) until both are settled; a settled one's trials are wasted
-        // but cost less than a second loop over the rows. Both start at the same bit, so neither runs out of bits first,
-        // and a settled search stays settled: a trial can only move its bound to a key with the same count below it.
-        while (!(low.Settled && high.Settled))
+        // While both search, one pass over the rows serves both; the one left over finishes alone in Select. A settled
+        // search stays settled (a trial could only move its bound to a key with the same count below it), so it needs
+        // no more trials, and its result does not depend on how many bits it decided.
+        while (!low.Settled && !high.Settled)
         {
             prefetch.Some();
             var lowTrial = low.Trial();
@@ -329,9 +334,7 @@ internal static class OrderStatistics
             low.Narrow(lowTrial, TLanes.Add(lowBelow, lowBelowOdd));
             high.Narrow(highTrial, TLanes.Add(highBelow, highBelowOdd));
         }
-        var (lowFromLower, lowFromUpper) = low.Extract(ref keys, rows);
-        var (highFromLower, highFromUpper) = high.Extract(ref keys, rows);
-        return (low.Result(lowFromLower, lowFromUpper), high.Result(highFromLower, highFromUpper));
+        return (Select(ref keys, rows, low, ref prefetch), Select(ref keys, rows, high, ref prefetch));
     }
 
     /// <summary>
@@ -431,6 +434,33 @@ internal static class OrderStatistics
 
         public static bool Supported => Vector512.IsHardwareAccelerated && Avx512BW.IsSupported;
 
+        /// <summary>
+        /// <see cref="LoadKeys"/> and <see cref="LoadHalves"/> of a whole tile in one sweep, the halves cut from the keys
+        /// while they are in registers rather than read back.
+        /// </summary>
+        public static void LoadKeysAndHalves(GradientMatrix matrix, int start, Span<int> keys, Span<short> halves)
+        {
+            const int lanes = 16;
+            var rows = matrix.Rows;
+            var stride = (nint)matrix.RowStride;
+            ref var origin = ref Unsafe.AsRef(in matrix.Origin);
+            ref var keysOut = ref MemoryMarshal.GetReference(keys[..(TileColumns * rows)]);
+            ref var halvesOut = ref MemoryMarshal.GetReference(halves[..(TileColumns * rows)]);
+            for (var i = 0; i < rows; i++)
+            {
+                ref var row = ref Unsafe.Add(ref origin, i * stride + start);
+                for (var pair = 0; pair < TileColumns / (2 * lanes); pair++)
+                {
+                    var even = Keys512.KeysOf(ref Unsafe.Add(ref row, 2 * pair * lanes));
+                    var odd = Keys512.KeysOf(ref Unsafe.Add(ref row, (2 * pair + 1) * lanes));
+                    even.StoreUnsafe(ref keysOut, (nuint)((2 * pair * rows + i) * lanes));
+                    odd.StoreUnsafe(ref keysOut, (nuint)(((2 * pair + 1) * rows + i) * lanes));
+                    Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16))
+                        .StoreUnsafe(ref halvesOut, (nuint)((pair * rows + i) * 2 * lanes));
+                }
+            }
+        }
+
         /// <summary>halves[(p * rows + i) * 32 + c] = the upper half of key (2p + c / 16, row i, lane c % 16) of the tile.</summary>
         public static void LoadHalves(ReadOnlySpan<int> keys, int rows, Span<short> halves)
         {
@@ -459,22 +489,31 @@ internal static class OrderStatistics
             var low = new Bounds(rows, first);
             var high = new Bounds(rows, Math.Max(last, 0));
             var two = last >= 0;
-            while (!low.Settled || (two && !high.Settled))
+            // While both search, one pass over the rows serves both; the one left over finishes alone.
+            while (two && !low.Settled && !high.Settled)
             {
                 prefetch.Some();
                 var lowTrial = low.Trial();
                 var highTrial = high.Trial();
-                if (two)
-                {
-                    var (lowBelow, highBelow) = CountBelow(ref halves, rows, lowTrial, highTrial);
-                    low.Narrow(lowTrial, lowBelow);
-                    high.Narrow(highTrial, highBelow);
-                }
-                else
-                    low.Narrow(lowTrial, CountBelow(ref halves, rows, lowTrial));
+                var (lowBelow, highBelow) = CountBelow(ref halves, rows, lowTrial, highTrial);
+                low.Narrow(lowTrial, lowBelow);
+                high.Narrow(highTrial, highBelow);
             }
+            Finish(ref halves, rows, ref low, ref prefetch);
+            if (two)
+                Finish(ref halves, rows, ref high, ref prefetch);
             low.Widen(first, out lowOfEven, out lowOfOdd);
             high.Widen(Math.Max(last, 0), out highOfEven, out highOfOdd);
+        }
+
+        private static void Finish(ref short halves, int rows, ref Bounds bounds, ref TilePrefetch prefetch)
+        {
+            while (!bounds.Settled)
+            {
+                prefetch.Some();
+                var trial = bounds.Trial();
+                bounds.Narrow(trial, CountBelow(ref halves, rows, trial));
+            }
         }
 
         /// <summary>Per lane, how many of the rows' halves lie below the trial.</summary>
@@ -648,8 +687,9 @@ internal static class OrderStatistics
     }
 
     /// <summary>
-    /// Per lane, sums[c] = the values with keys strictly between the bounds, summed in double in row order; returns
-    /// how many keys are at most the low bound and how many are below the high bound.
+    /// Per lane, sums[c] = the values with keys strictly between the bounds, summed in double in row order (meaningless
+    /// where the bounds are equal, which the caller handles without the sum); returns how many keys are at most the low
+    /// bound and how many are below the high bound.
     /// </summary>
     private static (TVector AtMostLow, TVector BelowHigh) SumBetween<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey,
         TVector highKey, Span<double> sums)
@@ -661,14 +701,17 @@ internal static class OrderStatistics
         var sum = default(TSums);
         var atMostLowCount = TLanes.Broadcast(0);
         var belowHighCount = atMostLowCount;
+        // low < key < high as one unsigned compare, low + 1 <= key < high: each compare result is then used once, so
+        // AVX-512 keeps all three in mask registers (reusing one for the sum turned it into a vector, four more
+        // instructions a row).
+        var aboveLow = TLanes.Add(lowKey, TLanes.Broadcast(1));
+        var width = TLanes.Subtract(highKey, aboveLow);
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-            var atMostLow = TLanes.LessThanOrEqual(key, lowKey);
-            var belowHigh = TLanes.LessThan(key, highKey);
-            atMostLowCount = TLanes.CountIf(atMostLowCount, atMostLow);
-            belowHighCount = TLanes.CountIf(belowHighCount, belowHigh);
-            sum = TLanes.AddValues(sum, key, TLanes.Select(atMostLow, TLanes.Broadcast(0), belowHigh));
+            atMostLowCount = TLanes.CountIf(atMostLowCount, TLanes.LessThanOrEqual(key, lowKey));
+            belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
+            sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, aboveLow), width));
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
         return (atMostLowCount, belowHighCount);
