@@ -97,6 +97,8 @@ public class KernelTests
     [InlineData(3)]
     [InlineData(17)]
     [InlineData(100)]
+    [InlineData(255)] // the most rows whose counts fit the 7-bit first phase's bytes
+    [InlineData(256)]
     [InlineData(1000)]
     [InlineData(2001)]
     [InlineData(33_000)] // above 2^15 - 1 rows: no 16-bit first phase, whose counts would overflow

@@ -17,7 +17,8 @@ namespace FedActors.Aggregation.Kernels;
 /// load, so a group of coordinates needs no transpose and its n vectors stay in the first-level cache for every
 /// pass. The search stops as soon as every lane's rank can be read off in one more pass, usually after 14 to 16 bits
 /// on gradients, and with AVX-512 those first sixteen bits run on 16-bit halves of the keys, 32 coordinates per
-/// vector (<see cref="HalfSearch"/>). Why counting rather than sorting: a counting pass is a load, a compare and an add per row, with no store and
+/// vector (<see cref="HalfSearch"/>), the first seven of them, for up to 255 rows, on bytes, a whole 64-column tile
+/// per vector (<see cref="ByteSearch"/>). A count is a compare and an add masked by it. Why counting rather than sorting: a counting pass is a load, a compare and an add per row, with no store and
 /// no data-dependent branch, where each compare-exchange of a sorting network stores both of its outputs; and the
 /// work is the same for ties, outliers at 1e30 or constant columns. Measured against Batcher's network (up to 1024
 /// rows) and transpose + introselect (above), which this replaced: about 2x faster at n = 200 and 2-3x at n = 2000
@@ -90,9 +91,13 @@ internal static class OrderStatistics
         var belowHighCounts = MemoryMarshal.Cast<float, int>(floats.Slice(tileKeys + 3 * lanes, lanes));
         // The 16-bit first phase needs AVX-512BW's 32 lanes of 16 bits, and counts below 2^15.
         var halves = typeof(TLanes) == typeof(Keys512) && HalfSearch.Supported && rows < short.MaxValue;
-        var doubles = workspace.Doubles(lanes + (halves ? TileColumns * rows / 4 : 0));
+        // The 7-bit phase before it counts in unsigned bytes.
+        var bytes = halves && rows <= byte.MaxValue;
+        var doubles = workspace.Doubles(lanes + (halves ? TileColumns * rows / 4 : 0) + (bytes ? TileColumns * rows / 8 : 0));
         var sums = doubles[..lanes];
-        var halfKeys = MemoryMarshal.Cast<double, short>(doubles[lanes..]);
+        var halfKeys = MemoryMarshal.Cast<double, short>(doubles.Slice(lanes, halves ? TileColumns * rows / 4 : 0));
+        var byteKeys = MemoryMarshal.Cast<double, sbyte>(doubles.Slice(lanes + halfKeys.Length / 4, bytes ? TileColumns * rows / 8 : 0));
+        HalfSearch.Start firstPair = default, secondPair = default;
         var kept = last - first + 1;
         // A median needs one search (its upper middle value is the next key up); a wider band searches both bounds.
         var twoSearches = last > first + 1;
@@ -107,12 +112,20 @@ internal static class OrderStatistics
                 prefetch.Finish();
                 var tileColumns = Math.Min(TileColumns, range.Length - offset);
                 if (halves && tileColumns == TileColumns)
-                    HalfSearch.LoadKeysAndHalves(matrix, range.Start + offset, keys, halfKeys);
+                {
+                    HalfSearch.LoadKeysAndHalves(matrix, range.Start + offset, keys, halfKeys, byteKeys);
+                    if (bytes)
+                        ByteSearch.Run(ref MemoryMarshal.GetReference(byteKeys), rows, first, twoSearches ? last : -1, ref prefetch,
+                            out firstPair, out secondPair);
+                    else
+                        firstPair = secondPair = HalfSearch.Start.Fresh(rows, first, twoSearches ? last : -1);
+                }
                 else
                 {
                     LoadKeys<TLanes, TVector, TSums>(matrix, range.Start + offset, tileColumns, keys);
                     if (halves)
                         HalfSearch.LoadHalves(keys, rows, halfKeys);
+                    firstPair = secondPair = HalfSearch.Start.Fresh(rows, first, twoSearches ? last : -1);
                 }
                 // Past the range's end too: the pool calls this one block at a time, and each block's first tile would
                 // otherwise come from memory.
@@ -130,7 +143,7 @@ internal static class OrderStatistics
             {
                 // A pair of groups goes through the first sixteen bits together; the odd group's searches wait.
                 ref var pair = ref MemoryMarshal.GetReference(halfKeys[(inTile / (2 * lanes) * rows * 2 * lanes)..]);
-                HalfSearch.Run(ref pair, rows, first, twoSearches ? last : -1, ref prefetch,
+                HalfSearch.Run(ref pair, rows, first, twoSearches ? last : -1, inTile == 0 ? firstPair : secondPair, ref prefetch,
                     out Unsafe.As<RankSearch<TLanes, TVector, TSums>, RankSearch<Keys512, Vector512<int>, (Vector512<double>, Vector512<double>)>>(ref lowSearch),
                     out Unsafe.As<RankSearch<TLanes, TVector, TSums>, RankSearch<Keys512, Vector512<int>, (Vector512<double>, Vector512<double>)>>(ref lowOfOdd),
                     out Unsafe.As<RankSearch<TLanes, TVector, TSums>, RankSearch<Keys512, Vector512<int>, (Vector512<double>, Vector512<double>)>>(ref highSearch),
@@ -421,8 +434,9 @@ internal static class OrderStatistics
     }
 
     /// <summary>
-    /// The first sixteen bits of the searches, on the keys' upper halves: 32 lanes of 16 bits per vector instead of 16
-    /// of 32, so each counting pass costs half as much, and most searches settle within these bits. key &gt;&gt; 16
+    /// The first sixteen bits of the searches (or the nine after <see cref="ByteSearch"/>'s seven), on the keys' upper
+    /// halves: 32 lanes of 16 bits per vector instead of 16 of 32, so each counting pass costs half as much, and most
+    /// searches settle within these bits. key &gt;&gt; 16
     /// keeps the order of keys (ties aside) and #(key &lt; t &lt;&lt; 16) = #(key &gt;&gt; 16 &lt; t), so the bounds
     /// and counts handed on to the 32-bit searches are exact. Lanes 0-15 of a half vector are an even group of 16
     /// coordinates, lanes 16-31 the next group.
@@ -438,8 +452,9 @@ internal static class OrderStatistics
         /// <see cref="LoadKeys"/> and <see cref="LoadHalves"/> of a whole tile in one sweep, the halves cut from the keys
         /// while they are in registers rather than read back.
         /// </summary>
-        public static void LoadKeysAndHalves(GradientMatrix matrix, int start, Span<int> keys, Span<short> halves)
+        public static void LoadKeysAndHalves(GradientMatrix matrix, int start, Span<int> keys, Span<short> halves, Span<sbyte> bytes)
         {
+            var withBytes = !bytes.IsEmpty;
             const int lanes = 16;
             var rows = matrix.Rows;
             var stride = (nint)matrix.RowStride;
@@ -449,16 +464,31 @@ internal static class OrderStatistics
             for (var i = 0; i < rows; i++)
             {
                 ref var row = ref Unsafe.Add(ref origin, i * stride + start);
-                for (var pair = 0; pair < TileColumns / (2 * lanes); pair++)
-                {
-                    var even = Keys512.KeysOf(ref Unsafe.Add(ref row, 2 * pair * lanes));
-                    var odd = Keys512.KeysOf(ref Unsafe.Add(ref row, (2 * pair + 1) * lanes));
-                    even.StoreUnsafe(ref keysOut, (nuint)((2 * pair * rows + i) * lanes));
-                    odd.StoreUnsafe(ref keysOut, (nuint)(((2 * pair + 1) * rows + i) * lanes));
-                    Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16))
-                        .StoreUnsafe(ref halvesOut, (nuint)((pair * rows + i) * 2 * lanes));
-                }
+                var first = Load(ref row, ref keysOut, ref halvesOut, rows, i, 0);
+                var second = Load(ref row, ref keysOut, ref halvesOut, rows, i, 1);
+                if (withBytes)
+                    ByteSearch.Narrow(first, second).StoreUnsafe(ref MemoryMarshal.GetReference(bytes), (nuint)(i * 4 * lanes));
             }
+        }
+
+        /// <summary>Keys and halves of row i's columns of pair p; returns the halves.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<short> Load(ref float row, ref int keysOut, ref short halvesOut, int rows, int i, int pair)
+        {
+            const int lanes = 16;
+            var even = Keys512.KeysOf(ref Unsafe.Add(ref row, 2 * pair * lanes));
+            var odd = Keys512.KeysOf(ref Unsafe.Add(ref row, (2 * pair + 1) * lanes));
+            even.StoreUnsafe(ref keysOut, (nuint)((2 * pair * rows + i) * lanes));
+            odd.StoreUnsafe(ref keysOut, (nuint)(((2 * pair + 1) * rows + i) * lanes));
+            var halves = Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16));
+            halves.StoreUnsafe(ref halvesOut, (nuint)((pair * rows + i) * 2 * lanes));
+            return halves;
+        }
+
+        /// <summary>A pair's searches at the start of the 16-bit phase: fresh, or handed on by <see cref="ByteSearch"/>.</summary>
+        public readonly record struct Start(Bounds Low, Bounds High)
+        {
+            public static Start Fresh(int rows, int first, int last) => new(new Bounds(rows, first), new Bounds(rows, Math.Max(last, 0)));
         }
 
         /// <summary>halves[(p * rows + i) * 32 + c] = the upper half of key (2p + c / 16, row i, lane c % 16) of the tile.</summary>
@@ -483,11 +513,11 @@ internal static class OrderStatistics
         /// Runs the searches for rank <paramref name="first"/> (and <paramref name="last"/> unless it is -1) over the
         /// upper halves of a pair of groups, in step, and hands each group its 32-bit searches, to continue at bit 15.
         /// </summary>
-        public static void Run(ref short halves, int rows, int first, int last, ref TilePrefetch prefetch,
+        public static void Run(ref short halves, int rows, int first, int last, Start start, ref TilePrefetch prefetch,
             out Wide lowOfEven, out Wide lowOfOdd, out Wide highOfEven, out Wide highOfOdd)
         {
-            var low = new Bounds(rows, first);
-            var high = new Bounds(rows, Math.Max(last, 0));
+            var low = start.Low;
+            var high = start.High;
             var two = last >= 0;
             // While both search, one pass over the rows serves both; the one left over finishes alone.
             while (two && !low.Settled && !high.Settled)
@@ -570,7 +600,7 @@ internal static class OrderStatistics
             Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<short>.One, count);
 
         /// <summary><see cref="RankSearch{TLanes, TVector, TSums}"/> on 16-bit halves, for bits 15..0 of the halves.</summary>
-        private struct Bounds
+        public struct Bounds
         {
             private readonly Vector512<short> _rank;
             private readonly Vector512<short> _rankPlusOne;
@@ -581,15 +611,21 @@ internal static class OrderStatistics
             private int _bit;
 
             public Bounds(int rows, int k)
+                // The upper half 0x7fff belongs to NaNs only; every finite or infinite key lies below 0x7fff << 16.
+                : this(k, Vector512.Create(short.MinValue), Vector512<short>.Zero, Vector512.Create(short.MaxValue), Vector512.Create((short)rows), 15)
+            {
+            }
+
+            /// <summary>Bounds whose bits above <paramref name="bit"/> are decided already.</summary>
+            public Bounds(int k, Vector512<short> lower, Vector512<short> belowLower, Vector512<short> upper, Vector512<short> belowUpper, int bit)
             {
                 _rank = Vector512.Create((short)k);
                 _rankPlusOne = Vector512.Create((short)(k + 1));
-                _lower = Vector512.Create(short.MinValue);
-                _belowLower = Vector512<short>.Zero;
-                // The upper half 0x7fff belongs to NaNs only; every finite or infinite key lies below 0x7fff << 16.
-                _upper = Vector512.Create(short.MaxValue);
-                _belowUpper = Vector512.Create((short)rows);
-                _bit = 15;
+                _lower = lower;
+                _belowLower = belowLower;
+                _upper = upper;
+                _belowUpper = belowUpper;
+                _bit = bit;
             }
 
             public readonly bool Settled => _bit < 0
@@ -615,6 +651,180 @@ internal static class OrderStatistics
                 var (belowUpperEven, belowUpperOdd) = Vector512.Widen(_belowUpper);
                 even = new Wide(k, lowerEven << 16, belowLowerEven, upperEven << 16, belowUpperEven, _bit + 16);
                 odd = new Wide(k, lowerOdd << 16, belowLowerOdd, upperOdd << 16, belowUpperOdd, _bit + 16);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first seven bits of the searches, before <see cref="HalfSearch"/>: key &gt;&gt; 25 fits a signed byte, so a
+    /// vector holds a whole tile's 64 coordinates and each of these passes costs half of a 16-bit one. The counts are
+    /// unsigned bytes, so this phase needs at most 255 rows. As with the halves, the order of the top bits is the order
+    /// of the keys and #(key &gt;&gt; 25 &lt; t) = #(key &lt; t &lt;&lt; 25), so the bounds and counts handed on are exact.
+    /// Lanes 0-31 of a byte vector are the tile's first pair of groups, lanes 32-63 the second.
+    /// </summary>
+    private static class ByteSearch
+    {
+        private const int Lanes = 64;
+
+        /// <summary>Bits decided here: key bits 31..25.</summary>
+        private const int Bits = 7;
+
+        /// <summary>The top seven bits of the keys whose halves these are (half &gt;&gt; 9), both pairs of a tile's row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<sbyte> Narrow(Vector512<short> firstPair, Vector512<short> secondPair) =>
+            Vector512.Narrow(Vector512.ShiftRightArithmetic(firstPair, 16 - Bits), Vector512.ShiftRightArithmetic(secondPair, 16 - Bits));
+
+        /// <summary>
+        /// Runs the searches for rank <paramref name="first"/> (and <paramref name="last"/> unless it is -1) over a
+        /// tile's bytes and hands each pair of groups its 16-bit searches.
+        /// </summary>
+        public static void Run(ref sbyte bytes, int rows, int first, int last, ref TilePrefetch prefetch,
+            out HalfSearch.Start firstPair, out HalfSearch.Start secondPair)
+        {
+            var low = new Bounds(rows, first);
+            var high = new Bounds(rows, Math.Max(last, 0));
+            var two = last >= 0;
+            while (two && !low.Settled && !high.Settled)
+            {
+                prefetch.Some();
+                var lowTrial = low.Trial();
+                var highTrial = high.Trial();
+                var (lowBelow, highBelow) = CountBelow(ref bytes, rows, lowTrial, highTrial);
+                low.Narrow(lowTrial, lowBelow);
+                high.Narrow(highTrial, highBelow);
+            }
+            Finish(ref bytes, rows, ref low, ref prefetch);
+            if (two)
+                Finish(ref bytes, rows, ref high, ref prefetch);
+            var (lowFirst, lowSecond) = low.Widen(first);
+            var (highFirst, highSecond) = high.Widen(Math.Max(last, 0));
+            firstPair = new HalfSearch.Start(lowFirst, highFirst);
+            secondPair = new HalfSearch.Start(lowSecond, highSecond);
+        }
+
+        private static void Finish(ref sbyte bytes, int rows, ref Bounds bounds, ref TilePrefetch prefetch)
+        {
+            while (!bounds.Settled)
+            {
+                prefetch.Some();
+                var trial = bounds.Trial();
+                bounds.Narrow(trial, CountBelow(ref bytes, rows, trial));
+            }
+        }
+
+        /// <summary>Per lane, how many rows lie below the trial (mod 256: read the counts as unsigned).</summary>
+        private static Vector512<sbyte> CountBelow(ref sbyte bytes, int rows, Vector512<sbyte> trial)
+        {
+            var below0 = Vector512<sbyte>.Zero;
+            var below1 = below0;
+            var below2 = below0;
+            var below3 = below0;
+            var i = 0;
+            for (; i + 4 <= rows; i += 4)
+            {
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes)), trial);
+                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 1) * Lanes)), trial);
+                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 2) * Lanes)), trial);
+                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 3) * Lanes)), trial);
+            }
+            for (; i < rows; i++)
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes)), trial);
+            return below0 + below1 + (below2 + below3);
+        }
+
+        private static (Vector512<sbyte> Low, Vector512<sbyte> High) CountBelow(ref sbyte bytes, int rows, Vector512<sbyte> lowTrial,
+            Vector512<sbyte> highTrial)
+        {
+            var low0 = Vector512<sbyte>.Zero;
+            var low1 = low0;
+            var high0 = low0;
+            var high1 = low0;
+            var i = 0;
+            for (; i + 2 <= rows; i += 2)
+            {
+                var key = Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes));
+                var next = Vector512.LoadUnsafe(ref bytes, (nuint)((i + 1) * Lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+                low1 = CountIfLess(low1, next, lowTrial);
+                high1 = CountIfLess(high1, next, highTrial);
+            }
+            if (i < rows)
+            {
+                var key = Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+            }
+            return (low0 + low1, high0 + high1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<sbyte> CountIfLess(Vector512<sbyte> count, Vector512<sbyte> keys, Vector512<sbyte> trial) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<sbyte>.One, count);
+
+        /// <summary>
+        /// <see cref="RankSearch{TLanes, TVector, TSums}"/> on the top seven bits, values -64..63. The bits are decided by
+        /// adding 1 &lt;&lt; bit to the lower bound rather than flipping them: the bound is a signed number whose bits
+        /// below the next one to decide are those of -64, not zeros. The counts are unsigned.
+        /// </summary>
+        private struct Bounds
+        {
+            private const int Span = 1 << (Bits - 1);
+
+            private readonly int _rank;
+            private Vector512<sbyte> _lower;
+            private Vector512<byte> _belowLower;
+            private Vector512<sbyte> _upper;
+            private Vector512<byte> _belowUpper;
+            private int _bit;
+
+            public Bounds(int rows, int k)
+            {
+                _rank = k;
+                _lower = Vector512.Create((sbyte)-Span);
+                _belowLower = Vector512<byte>.Zero;
+                // Every key lies below 64 << 25, which a signed byte cannot hold; -64 stands for it, as no trial (always
+                // above the lower bound) is -64.
+                _upper = Vector512.Create((sbyte)-Span);
+                _belowUpper = Vector512.Create((byte)rows);
+                _bit = Bits - 1;
+            }
+
+            public readonly bool Settled => _bit < 0
+                || Vector512.EqualsAll(Vector512.Equals(_belowLower, Vector512.Create((byte)_rank))
+                    | Vector512.Equals(_belowUpper, Vector512.Create((byte)(_rank + 1))), Vector512<byte>.AllBitsSet);
+
+            public Vector512<sbyte> Trial() => _lower + Vector512.Create((sbyte)(1 << _bit--));
+
+            public void Narrow(Vector512<sbyte> trial, Vector512<sbyte> below)
+            {
+                var counts = below.AsByte();
+                var keep = Vector512.LessThanOrEqual(counts, Vector512.Create((byte)_rank));
+                _lower = Vector512.ConditionalSelect(keep.AsSByte(), trial, _lower);
+                _belowLower = Vector512.ConditionalSelect(keep, counts, _belowLower);
+                _upper = Vector512.ConditionalSelect(keep.AsSByte(), _upper, trial);
+                _belowUpper = Vector512.ConditionalSelect(keep, _belowUpper, counts);
+            }
+
+            /// <summary>The same bounds on the halves, per pair, continuing at the bit after the last one decided here.</summary>
+            public readonly (HalfSearch.Bounds First, HalfSearch.Bounds Second) Widen(int k)
+            {
+                var (lowerFirst, lowerSecond) = Vector512.Widen(_lower);
+                var (belowLowerFirst, belowLowerSecond) = Vector512.Widen(_belowLower);
+                var (upperFirst, upperSecond) = Vector512.Widen(_upper);
+                var (belowUpperFirst, belowUpperSecond) = Vector512.Widen(_belowUpper);
+                var bit = _bit + 16 - Bits;
+                return (Half(k, lowerFirst, belowLowerFirst, upperFirst, belowUpperFirst, bit),
+                    Half(k, lowerSecond, belowLowerSecond, upperSecond, belowUpperSecond, bit));
+            }
+
+            private static HalfSearch.Bounds Half(int k, Vector512<short> lower, Vector512<ushort> belowLower, Vector512<short> upper,
+                Vector512<ushort> belowUpper, int bit)
+            {
+                // An upper bound never moved is 64 << 25; on the halves, 0x7fff is the same bound (see HalfSearch.Bounds).
+                var never = Vector512.Equals(upper, Vector512.Create((short)-Span));
+                var halfUpper = Vector512.ConditionalSelect(never, Vector512.Create(short.MaxValue), upper << (16 - Bits));
+                return new HalfSearch.Bounds(k, lower << (16 - Bits), belowLower.AsInt16(), halfUpper, belowUpper.AsInt16(), bit);
             }
         }
     }
