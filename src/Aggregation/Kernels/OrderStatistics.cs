@@ -175,7 +175,7 @@ internal static class OrderStatistics
             }
             else
             {
-                var (atMostLow, belowHigh) = SumBetween<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, sums);
+                var (atMostLow, belowHigh) = SumBetween<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, sums, columns, keptInts);
                 TLanes.Store(atMostLow, ref MemoryMarshal.GetReference(atMostLowCounts));
                 TLanes.Store(belowHigh, ref MemoryMarshal.GetReference(belowHighCounts));
                 for (var c = 0; c < columns; c++)
@@ -194,7 +194,7 @@ internal static class OrderStatistics
                 lowValues[..columns].CopyTo(low.Slice(offset, columns));
                 highValues[..columns].CopyTo(high.Slice(offset, columns));
             }
-            if (counting)
+            if (counting && kept <= 2)
                 CountKept<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, columns, keptInts);
         }
         for (var i = 0; i < keptInts.Length; i++)
@@ -347,7 +347,11 @@ internal static class OrderStatistics
             low.Narrow(lowTrial, TLanes.Add(lowBelow, lowBelowOdd));
             high.Narrow(highTrial, TLanes.Add(highBelow, highBelowOdd));
         }
-        return (Select(ref keys, rows, low, ref prefetch), Select(ref keys, rows, high, ref prefetch));
+        if (!(low.Settled && high.Settled))
+            return (Select(ref keys, rows, low, ref prefetch), Select(ref keys, rows, high, ref prefetch));
+        // Usually both are settled by now (most often in the first sixteen bits): one pass reads both off.
+        var (lowFromLower, lowFromUpper, highFromLower, highFromUpper) = low.ExtractWith(high, ref keys, rows);
+        return (low.Result(lowFromLower, lowFromUpper), high.Result(highFromLower, highFromUpper));
     }
 
     /// <summary>
@@ -423,6 +427,30 @@ internal static class OrderStatistics
                 fromUpper = TLanes.Select(TLanes.LessThan(key, upper), TLanes.Max(fromUpper, key), fromUpper);
             }
             return (fromLower, fromUpper);
+        }
+
+        /// <summary><see cref="Extract"/> of this search and another in one pass over the rows.</summary>
+        public readonly (TVector FromLower, TVector FromUpper, TVector OtherFromLower, TVector OtherFromUpper) ExtractWith(
+            in RankSearch<TLanes, TVector, TSums> other, ref int keys, int rows)
+        {
+            var lanes = TLanes.Count;
+            var lower = _lower;
+            var upper = _upper;
+            var otherLower = other._lower;
+            var otherUpper = other._upper;
+            var fromLower = TLanes.Broadcast(int.MaxValue);
+            var fromUpper = TLanes.Broadcast(int.MinValue);
+            var otherFromLower = fromLower;
+            var otherFromUpper = fromUpper;
+            for (var i = 0; i < rows; i++)
+            {
+                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
+                fromLower = TLanes.Select(TLanes.LessThanOrEqual(lower, key), TLanes.Min(fromLower, key), fromLower);
+                fromUpper = TLanes.Select(TLanes.LessThan(key, upper), TLanes.Max(fromUpper, key), fromUpper);
+                otherFromLower = TLanes.Select(TLanes.LessThanOrEqual(otherLower, key), TLanes.Min(otherFromLower, key), otherFromLower);
+                otherFromUpper = TLanes.Select(TLanes.LessThan(key, otherUpper), TLanes.Max(otherFromUpper, key), otherFromUpper);
+            }
+            return (fromLower, fromUpper, otherFromLower, otherFromUpper);
         }
 
         /// <summary>
@@ -899,10 +927,11 @@ internal static class OrderStatistics
     /// <summary>
     /// Per lane, sums[c] = the values with keys strictly between the bounds, summed in double in row order (meaningless
     /// where the bounds are equal, which the caller handles without the sum); returns how many keys are at most the low
-    /// bound and how many are below the high bound.
+    /// bound and how many are below the high bound. Given a non-empty <paramref name="kept"/>, also does
+    /// <see cref="CountKept"/>'s counting in the same pass.
     /// </summary>
     private static (TVector AtMostLow, TVector BelowHigh) SumBetween<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey,
-        TVector highKey, Span<double> sums)
+        TVector highKey, Span<double> sums, int columns, Span<int> kept)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
         where TSums : struct
@@ -914,6 +943,8 @@ internal static class OrderStatistics
         // low < key < high as one unsigned compare, low + 1 <= key < high: each compare result is then used once, so
         // AVX-512 keeps all three in mask registers (reusing one for the sum turned it into a vector, four more
         // instructions a row).
+        var counting = !kept.IsEmpty;
+        ref var count = ref MemoryMarshal.GetReference(kept);
         var aboveLow = TLanes.Add(lowKey, TLanes.Broadcast(1));
         var width = TLanes.Subtract(highKey, aboveLow);
         for (var i = 0; i < rows; i++)
@@ -922,6 +953,8 @@ internal static class OrderStatistics
             atMostLowCount = TLanes.CountIf(atMostLowCount, TLanes.LessThanOrEqual(key, lowKey));
             belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
             sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, aboveLow), width));
+            if (counting)
+                Unsafe.Add(ref count, i) += TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
         return (atMostLowCount, belowHighCount);
