@@ -471,9 +471,6 @@ internal static class OrderStatistics
     /// </summary>
     private static class HalfSearch
     {
-        /// <summary>Halves per vector: two groups of 16 coordinates.</summary>
-        private const int Lanes = 32;
-
         public static bool Supported => Vector512.IsHardwareAccelerated && Avx512BW.IsSupported;
 
         /// <summary>
@@ -553,7 +550,7 @@ internal static class OrderStatistics
                 prefetch.Some();
                 var lowTrial = low.Trial();
                 var highTrial = high.Trial();
-                var (lowBelow, highBelow) = CountBelow(ref halves, rows, lowTrial, highTrial);
+                var (lowBelow, highBelow) = NarrowCounts.Below(ref halves, rows, lowTrial, highTrial);
                 low.Narrow(lowTrial, lowBelow);
                 high.Narrow(highTrial, highBelow);
             }
@@ -570,62 +567,9 @@ internal static class OrderStatistics
             {
                 prefetch.Some();
                 var trial = bounds.Trial();
-                bounds.Narrow(trial, CountBelow(ref halves, rows, trial));
+                bounds.Narrow(trial, NarrowCounts.Below(ref halves, rows, trial));
             }
         }
-
-        /// <summary>Per lane, how many of the rows' halves lie below the trial.</summary>
-        private static Vector512<short> CountBelow(ref short halves, int rows, Vector512<short> trial)
-        {
-            // Four counts: the adds of consecutive rows do not wait on each other.
-            var below0 = Vector512<short>.Zero;
-            var below1 = below0;
-            var below2 = below0;
-            var below3 = below0;
-            var i = 0;
-            for (; i + 4 <= rows; i += 4)
-            {
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes)), trial);
-                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref halves, (nuint)((i + 1) * Lanes)), trial);
-                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref halves, (nuint)((i + 2) * Lanes)), trial);
-                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref halves, (nuint)((i + 3) * Lanes)), trial);
-            }
-            for (; i < rows; i++)
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes)), trial);
-            return below0 + below1 + (below2 + below3);
-        }
-
-        /// <summary>The counts below two trials, each row loaded once for both.</summary>
-        private static (Vector512<short> Low, Vector512<short> High) CountBelow(ref short halves, int rows, Vector512<short> lowTrial,
-            Vector512<short> highTrial)
-        {
-            var low0 = Vector512<short>.Zero;
-            var low1 = low0;
-            var high0 = low0;
-            var high1 = low0;
-            var i = 0;
-            for (; i + 2 <= rows; i += 2)
-            {
-                var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes));
-                var next = Vector512.LoadUnsafe(ref halves, (nuint)((i + 1) * Lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-                low1 = CountIfLess(low1, next, lowTrial);
-                high1 = CountIfLess(high1, next, highTrial);
-            }
-            if (i < rows)
-            {
-                var key = Vector512.LoadUnsafe(ref halves, (nuint)(i * Lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-            }
-            return (low0 + low1, high0 + high1);
-        }
-
-        /// <summary>count + 1 where the key lies below the trial: one compare and one masked add, as in <see cref="Keys512.CountIf"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<short> CountIfLess(Vector512<short> count, Vector512<short> keys, Vector512<short> trial) =>
-            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<short>.One, count);
 
         /// <summary><see cref="RankSearch{TLanes, TVector, TSums}"/> on 16-bit halves, for bits 15..0 of the halves.</summary>
         public struct Bounds
@@ -692,8 +636,6 @@ internal static class OrderStatistics
     /// </summary>
     private static class ByteSearch
     {
-        private const int Lanes = 64;
-
         /// <summary>Bits decided here: key bits 31..25.</summary>
         private const int Bits = 7;
 
@@ -717,7 +659,7 @@ internal static class OrderStatistics
                 prefetch.Some();
                 var lowTrial = low.Trial();
                 var highTrial = high.Trial();
-                var (lowBelow, highBelow) = CountBelow(ref bytes, rows, lowTrial, highTrial);
+                var (lowBelow, highBelow) = NarrowCounts.Below(ref bytes, rows, lowTrial, highTrial);
                 low.Narrow(lowTrial, lowBelow);
                 high.Narrow(highTrial, highBelow);
             }
@@ -736,59 +678,9 @@ internal static class OrderStatistics
             {
                 prefetch.Some();
                 var trial = bounds.Trial();
-                bounds.Narrow(trial, CountBelow(ref bytes, rows, trial));
+                bounds.Narrow(trial, NarrowCounts.Below(ref bytes, rows, trial));
             }
         }
-
-        /// <summary>Per lane, how many rows lie below the trial (mod 256: read the counts as unsigned).</summary>
-        private static Vector512<sbyte> CountBelow(ref sbyte bytes, int rows, Vector512<sbyte> trial)
-        {
-            var below0 = Vector512<sbyte>.Zero;
-            var below1 = below0;
-            var below2 = below0;
-            var below3 = below0;
-            var i = 0;
-            for (; i + 4 <= rows; i += 4)
-            {
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes)), trial);
-                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 1) * Lanes)), trial);
-                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 2) * Lanes)), trial);
-                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref bytes, (nuint)((i + 3) * Lanes)), trial);
-            }
-            for (; i < rows; i++)
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes)), trial);
-            return below0 + below1 + (below2 + below3);
-        }
-
-        private static (Vector512<sbyte> Low, Vector512<sbyte> High) CountBelow(ref sbyte bytes, int rows, Vector512<sbyte> lowTrial,
-            Vector512<sbyte> highTrial)
-        {
-            var low0 = Vector512<sbyte>.Zero;
-            var low1 = low0;
-            var high0 = low0;
-            var high1 = low0;
-            var i = 0;
-            for (; i + 2 <= rows; i += 2)
-            {
-                var key = Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes));
-                var next = Vector512.LoadUnsafe(ref bytes, (nuint)((i + 1) * Lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-                low1 = CountIfLess(low1, next, lowTrial);
-                high1 = CountIfLess(high1, next, highTrial);
-            }
-            if (i < rows)
-            {
-                var key = Vector512.LoadUnsafe(ref bytes, (nuint)(i * Lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-            }
-            return (low0 + low1, high0 + high1);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<sbyte> CountIfLess(Vector512<sbyte> count, Vector512<sbyte> keys, Vector512<sbyte> trial) =>
-            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<sbyte>.One, count);
 
         /// <summary>
         /// <see cref="RankSearch{TLanes, TVector, TSums}"/> on the top seven bits, values -64..63. The bits are decided by
@@ -855,6 +747,66 @@ internal static class OrderStatistics
                 return new HalfSearch.Bounds(k, lower << (16 - Bits), belowLower.AsInt16(), halfUpper, belowUpper.AsInt16(), bit);
             }
         }
+    }
+
+    /// <summary>
+    /// The counting passes of <see cref="HalfSearch"/> (16-bit keys) and <see cref="ByteSearch"/> (8-bit keys): per
+    /// lane, how many of the rows' keys lie below a trial, one row a vector. Each count is a compare and an add masked by
+    /// it (as in <see cref="Keys512.CountIf"/>); byte counts wrap at 256 and are read as unsigned.
+    /// </summary>
+    private static class NarrowCounts
+    {
+        public static Vector512<T> Below<T>(ref T keys, int rows, Vector512<T> trial)
+        {
+            var lanes = Vector512<T>.Count;
+            // Four counts: the adds of consecutive rows do not wait on each other.
+            var below0 = Vector512<T>.Zero;
+            var below1 = below0;
+            var below2 = below0;
+            var below3 = below0;
+            var i = 0;
+            for (; i + 4 <= rows; i += 4)
+            {
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes)), trial);
+                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref keys, (nuint)((i + 1) * lanes)), trial);
+                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref keys, (nuint)((i + 2) * lanes)), trial);
+                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref keys, (nuint)((i + 3) * lanes)), trial);
+            }
+            for (; i < rows; i++)
+                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes)), trial);
+            return below0 + below1 + (below2 + below3);
+        }
+
+        /// <summary>The counts below two trials, each row loaded once for both.</summary>
+        public static (Vector512<T> Low, Vector512<T> High) Below<T>(ref T keys, int rows, Vector512<T> lowTrial, Vector512<T> highTrial)
+        {
+            var lanes = Vector512<T>.Count;
+            var low0 = Vector512<T>.Zero;
+            var low1 = low0;
+            var high0 = low0;
+            var high1 = low0;
+            var i = 0;
+            for (; i + 2 <= rows; i += 2)
+            {
+                var key = Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes));
+                var next = Vector512.LoadUnsafe(ref keys, (nuint)((i + 1) * lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+                low1 = CountIfLess(low1, next, lowTrial);
+                high1 = CountIfLess(high1, next, highTrial);
+            }
+            if (i < rows)
+            {
+                var key = Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes));
+                low0 = CountIfLess(low0, key, lowTrial);
+                high0 = CountIfLess(high0, key, highTrial);
+            }
+            return (low0 + low1, high0 + high1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<T> CountIfLess<T>(Vector512<T> count, Vector512<T> keys, Vector512<T> trial) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<T>.One, count);
     }
 
     /// <summary>kept[i] += the lanes (of the first <paramref name="columns"/>) where row i's key lies in [low, high].</summary>
