@@ -544,35 +544,13 @@ internal static class OrderStatistics
             var low = start.Low;
             var high = start.High;
             var two = last >= 0;
-            // While both search, one pass over the rows serves both; the one left over finishes alone.
-            while (two && !low.Settled && !high.Settled)
-            {
-                prefetch.Some();
-                var lowTrial = low.Trial();
-                var highTrial = high.Trial();
-                var (lowBelow, highBelow) = NarrowCounts.Below(ref halves, rows, lowTrial, highTrial);
-                low.Narrow(lowTrial, lowBelow);
-                high.Narrow(highTrial, highBelow);
-            }
-            Finish(ref halves, rows, ref low, ref prefetch);
-            if (two)
-                Finish(ref halves, rows, ref high, ref prefetch);
+            NarrowCounts.Search(ref halves, rows, ref low, ref high, two, ref prefetch);
             low.Widen(first, out lowOfEven, out lowOfOdd);
             high.Widen(Math.Max(last, 0), out highOfEven, out highOfOdd);
         }
 
-        private static void Finish(ref short halves, int rows, ref Bounds bounds, ref TilePrefetch prefetch)
-        {
-            while (!bounds.Settled)
-            {
-                prefetch.Some();
-                var trial = bounds.Trial();
-                bounds.Narrow(trial, NarrowCounts.Below(ref halves, rows, trial));
-            }
-        }
-
         /// <summary><see cref="RankSearch{TLanes, TVector, TSums}"/> on 16-bit halves, for bits 15..0 of the halves.</summary>
-        public struct Bounds
+        public struct Bounds : INarrowBounds<short>
         {
             private readonly Vector512<short> _rank;
             private readonly Vector512<short> _rankPlusOne;
@@ -654,32 +632,11 @@ internal static class OrderStatistics
             var low = new Bounds(rows, first);
             var high = new Bounds(rows, Math.Max(last, 0));
             var two = last >= 0;
-            while (two && !low.Settled && !high.Settled)
-            {
-                prefetch.Some();
-                var lowTrial = low.Trial();
-                var highTrial = high.Trial();
-                var (lowBelow, highBelow) = NarrowCounts.Below(ref bytes, rows, lowTrial, highTrial);
-                low.Narrow(lowTrial, lowBelow);
-                high.Narrow(highTrial, highBelow);
-            }
-            Finish(ref bytes, rows, ref low, ref prefetch);
-            if (two)
-                Finish(ref bytes, rows, ref high, ref prefetch);
+            NarrowCounts.Search(ref bytes, rows, ref low, ref high, two, ref prefetch);
             var (lowFirst, lowSecond) = low.Widen(first);
             var (highFirst, highSecond) = high.Widen(Math.Max(last, 0));
             firstPair = new HalfSearch.Start(lowFirst, highFirst);
             secondPair = new HalfSearch.Start(lowSecond, highSecond);
-        }
-
-        private static void Finish(ref sbyte bytes, int rows, ref Bounds bounds, ref TilePrefetch prefetch)
-        {
-            while (!bounds.Settled)
-            {
-                prefetch.Some();
-                var trial = bounds.Trial();
-                bounds.Narrow(trial, NarrowCounts.Below(ref bytes, rows, trial));
-            }
         }
 
         /// <summary>
@@ -687,7 +644,7 @@ internal static class OrderStatistics
         /// adding 1 &lt;&lt; bit to the lower bound rather than flipping them: the bound is a signed number whose bits
         /// below the next one to decide are those of -64, not zeros. The counts are unsigned.
         /// </summary>
-        private struct Bounds
+        private struct Bounds : INarrowBounds<sbyte>
         {
             private const int Span = 1 << (Bits - 1);
 
@@ -749,6 +706,18 @@ internal static class OrderStatistics
         }
     }
 
+    /// <summary>The bounds of a search on narrowed keys: <see cref="HalfSearch.Bounds"/> and <see cref="ByteSearch"/>'s.</summary>
+    private interface INarrowBounds<T>
+    {
+        bool Settled { get; }
+
+        /// <summary>The lower bound with the next bit decided as set.</summary>
+        Vector512<T> Trial();
+
+        /// <summary>Keeps the trial as the lower bound where at most k keys lie below it, else as the upper.</summary>
+        void Narrow(Vector512<T> trial, Vector512<T> below);
+    }
+
     /// <summary>
     /// The counting passes of <see cref="HalfSearch"/> (16-bit keys) and <see cref="ByteSearch"/> (8-bit keys): per
     /// lane, how many of the rows' keys lie below a trial, one row a vector. Each count is a compare and an add masked by
@@ -756,6 +725,38 @@ internal static class OrderStatistics
     /// </summary>
     private static class NarrowCounts
     {
+        /// <summary>
+        /// Runs one search (<paramref name="two"/> false: <paramref name="high"/> is left alone) or two to the end. While
+        /// both search, one pass over the rows serves both; the one left over finishes alone.
+        /// </summary>
+        public static void Search<T, TBounds>(ref T keys, int rows, ref TBounds low, ref TBounds high, bool two, ref TilePrefetch prefetch)
+            where TBounds : struct, INarrowBounds<T>
+        {
+            while (two && !low.Settled && !high.Settled)
+            {
+                prefetch.Some();
+                var lowTrial = low.Trial();
+                var highTrial = high.Trial();
+                var (lowBelow, highBelow) = Below(ref keys, rows, lowTrial, highTrial);
+                low.Narrow(lowTrial, lowBelow);
+                high.Narrow(highTrial, highBelow);
+            }
+            Finish(ref keys, rows, ref low, ref prefetch);
+            if (two)
+                Finish(ref keys, rows, ref high, ref prefetch);
+        }
+
+        private static void Finish<T, TBounds>(ref T keys, int rows, ref TBounds bounds, ref TilePrefetch prefetch)
+            where TBounds : struct, INarrowBounds<T>
+        {
+            while (!bounds.Settled)
+            {
+                prefetch.Some();
+                var trial = bounds.Trial();
+                bounds.Narrow(trial, Below(ref keys, rows, trial));
+            }
+        }
+
         public static Vector512<T> Below<T>(ref T keys, int rows, Vector512<T> trial)
         {
             var lanes = Vector512<T>.Count;
