@@ -124,8 +124,10 @@ internal static class OrderStatistics
                 {
                     LoadKeys<TLanes, TVector, TSums>(matrix, range.Start + offset, tileColumns, keys);
                     if (halves)
+                    {
                         HalfSearch.LoadHalves(keys, rows, halfKeys);
-                    firstPair = secondPair = HalfSearch.Start.Fresh(rows, first, twoSearches ? last : -1);
+                        firstPair = secondPair = HalfSearch.Start.Fresh(rows, first, twoSearches ? last : -1);
+                    }
                 }
                 // Past the range's end too: the pool calls this one block at a time, and each block's first tile would
                 // otherwise come from memory.
@@ -194,6 +196,7 @@ internal static class OrderStatistics
                 lowValues[..columns].CopyTo(low.Slice(offset, columns));
                 highValues[..columns].CopyTo(high.Slice(offset, columns));
             }
+            // A wider band was counted in SumBetween's pass.
             if (counting && kept <= 2)
                 CountKept<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, columns, keptInts);
         }
@@ -505,10 +508,15 @@ internal static class OrderStatistics
             var odd = Keys512.KeysOf(ref Unsafe.Add(ref row, (2 * pair + 1) * lanes));
             even.StoreUnsafe(ref keysOut, (nuint)((2 * pair * rows + i) * lanes));
             odd.StoreUnsafe(ref keysOut, (nuint)(((2 * pair + 1) * rows + i) * lanes));
-            var halves = Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16));
+            var halves = Halves(even, odd);
             halves.StoreUnsafe(ref halvesOut, (nuint)((pair * rows + i) * 2 * lanes));
             return halves;
         }
+
+        /// <summary>The upper halves of two groups' keys, the even group in lanes 0-15.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<short> Halves(Vector512<int> even, Vector512<int> odd) =>
+            Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16));
 
         /// <summary>A pair's searches at the start of the 16-bit phase: fresh, or handed on by <see cref="ByteSearch"/>.</summary>
         public readonly record struct Start(Bounds Low, Bounds High)
@@ -528,8 +536,7 @@ internal static class OrderStatistics
                 {
                     var even = Vector512.LoadUnsafe(ref source, (nuint)((2 * pair * rows + i) * lanes));
                     var odd = Vector512.LoadUnsafe(ref source, (nuint)(((2 * pair + 1) * rows + i) * lanes));
-                    Vector512.Narrow(Vector512.ShiftRightArithmetic(even, 16), Vector512.ShiftRightArithmetic(odd, 16))
-                        .StoreUnsafe(ref destination, (nuint)((pair * rows + i) * 2 * lanes));
+                    Halves(even, odd).StoreUnsafe(ref destination, (nuint)((pair * rows + i) * 2 * lanes));
                 }
             }
         }
@@ -823,9 +830,17 @@ internal static class OrderStatistics
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-            Unsafe.Add(ref count, i) += TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
+            Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, columns);
         }
     }
+
+    /// <summary>How many of the first <paramref name="columns"/> lanes hold a key in [low, high].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KeptLanes<TLanes, TVector, TSums>(TVector key, TVector lowKey, TVector highKey, int columns)
+        where TLanes : IKeyLanes<TVector, TSums>
+        where TVector : struct
+        where TSums : struct =>
+        TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
 
     /// <summary>Per lane, how many of the rows' keys lie below <paramref name="bound"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -907,7 +922,7 @@ internal static class OrderStatistics
             belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
             sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, aboveLow), width));
             if (counting)
-                Unsafe.Add(ref count, i) += TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
+                Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, columns);
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
         return (atMostLowCount, belowHighCount);
