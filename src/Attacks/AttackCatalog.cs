@@ -35,6 +35,9 @@ public sealed record AttackParameters(double SignFlipScale = 1.0, double Gaussia
     /// <summary>additive-noise.sigma: standard deviation of the noise added to g (default 10).</summary>
     public double AdditiveNoiseSigma { get; init; } = AdditiveNoiseAttack.DefaultSigma;
 
+    /// <summary>additive-noise.noise = fixed: each worker draws its noise once and adds it every round (default fresh, redrawn every round).</summary>
+    public bool AdditiveNoiseFixed { get; init; }
+
     /// <summary>nonfinite.mode: nan | inf | mixed (default nan; see <see cref="NonFiniteMode"/>).</summary>
     public NonFiniteMode NonFiniteMode { get; init; } = NonFiniteMode.Nan;
 
@@ -172,7 +175,7 @@ public static class AttackCatalog
         {
             "sign-flip" => new SignFlipAttack(parameters.SignFlipScale),
             "scaled" => new ScaledAttack(parameters.ScaledScale),
-            "additive-noise" => new AdditiveNoiseAttack(parameters.AdditiveNoiseSigma),
+            "additive-noise" => new AdditiveNoiseAttack(parameters.AdditiveNoiseSigma, parameters.AdditiveNoiseFixed),
             "gaussian" => new GaussianAttack(parameters.GaussianMean, parameters.GaussianStd),
             "zero" => new ZeroAttack(),
             "nonfinite" => new NonFiniteAttack(parameters.NonFiniteMode),

@@ -70,6 +70,31 @@ public sealed class WorkerSpec : TestKit
         Assert.Equal(loss, report.BatchLoss);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Additive_noise_is_redrawn_each_round_unless_fixed(bool drawsOnce)
+    {
+        var worker = Sys.ActorOf(ByzantineWorkerActor.Props(Setup(new AdditiveNoiseAttack(sigma: 2, drawsOnce))));
+        float[] model = [0.1f, -0.2f, 0.3f, 0f, 1f];
+
+        var noise = new List<float[]>();
+        foreach (var round in new[] { 2, 3 })
+        {
+            worker.Tell(new RoundStarted(round, model), TestActor);
+            var report = ExpectMsg<GradientReady>();
+            var gradient = Expected(model, round).Gradient;
+            // The noise the documented stream gives: round 0's for a fixed draw, the round's own otherwise.
+            var stream = DeterministicRandom.ForStream(TrainingSeed, RandomStreams.Attack, 4, drawsOnce ? 0UL : (ulong)round);
+            Assert.Equal(gradient.Select(g => (float)(g + 2 * stream.NextGaussian())), report.Gradient);
+            noise.Add(report.Gradient.Zip(gradient, (r, g) => r - g).ToArray());
+        }
+
+        // Exact equality would depend on rounding g + n at two different g.
+        var largestChange = noise[0].Zip(noise[1], (first, second) => Math.Abs(first - second)).Max();
+        Assert.Equal(drawsOnce, largestChange < 1e-4f);
+    }
+
     [Fact]
     public void A_worker_that_throws_is_restarted_by_its_group_and_answers_the_next_round()
     {

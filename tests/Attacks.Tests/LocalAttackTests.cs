@@ -97,6 +97,14 @@ public class LocalAttackTests
     }
 
     [Fact]
+    public void Only_fixed_additive_noise_asks_for_the_same_stream_every_round()
+    {
+        Assert.False(new AdditiveNoiseAttack().DrawsOnce);
+        Assert.True(new AdditiveNoiseAttack(drawsOnce: true).DrawsOnce);
+        Assert.False(((ILocalAttack)new ScaledAttack()).DrawsOnce);
+    }
+
+    [Fact]
     public void Zero_reports_zeros_whatever_the_gradient()
     {
         var output = new float[] { 9, 9, 9 };

@@ -95,6 +95,7 @@ public class ConfigValidationTests
     [InlineData("fedactors.attack.coalition.deadline = 60s", "fedactors.attack.coalition.deadline", "shorter than fedactors.round.deadline")]
     [InlineData("fedactors.attack.bit-flip.probability = 2", "fedactors.attack.bit-flip.probability", "<= 1")]
     [InlineData("fedactors.attack.nonfinite.mode = zero", "fedactors.attack.nonfinite.mode", "mixed")]
+    [InlineData("fedactors.attack.additive-noise.noise = once", "fedactors.attack.additive-noise.noise", "fixed")]
     [InlineData("fedactors.attack.min-max.perturbation = up", "fedactors.attack.min-max.perturbation", "std")]
     [InlineData("fedactors.attack.alie.z = big", "fedactors.attack.alie.z", "finite number")]
     [InlineData("fedactors.attack.name = alie-opt\nfedactors.attack.alie-opt.max-z = 0", "fedactors.attack.alie-opt.max-z", "> 0")]
@@ -213,7 +214,7 @@ public class ConfigValidationTests
         [
             "fedactors.attack.name=ipm", "fedactors.attack.ipm.epsilon=0.5", "fedactors.attack.knowledge=omniscient",
             "fedactors.attack.membership=dynamic", "fedactors.attack.coalition.deadline=5s", "fedactors.model.name=mlp",
-            "fedactors.model.mlp.hidden=[32, 16]",
+            "fedactors.model.mlp.hidden=[32, 16]", "fedactors.attack.additive-noise.noise=fixed",
         ]));
 
         Assert.Equal(FedActors.Attacks.AttackKind.Coalition, settings.Attack.Kind);
@@ -221,6 +222,7 @@ public class ConfigValidationTests
         Assert.Equal(FedActors.Attacks.Membership.Dynamic, settings.Attack.Membership);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Attack.CoalitionDeadline);
         Assert.Equal(0.5, settings.Attack.Parameters.IpmEpsilon);
+        Assert.True(settings.Attack.Parameters.AdditiveNoiseFixed);
         Assert.Equal("mlp", settings.Model.Name);
         Assert.Equal([32, 16], settings.Model.Hidden);
     }

@@ -15,4 +15,11 @@ public interface ILocalAttack
     /// <paramref name="random"/> is the worker's stream for this round, so the forged vector is reproducible.
     /// </summary>
     void Forge(ReadOnlySpan<float> honestGradient, Span<float> output, Random random);
+
+    /// <summary>
+    /// True when the worker must hand <see cref="Forge"/> the same stream in every round, so whatever the attack
+    /// draws is drawn once and repeated. Noise that repeats is a bias, not variance: coordinate-wise rules feel it
+    /// where they shrug off fresh noise.
+    /// </summary>
+    bool DrawsOnce => false;
 }

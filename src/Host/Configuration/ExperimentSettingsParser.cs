@@ -288,6 +288,7 @@ public static class ExperimentSettingsParser
         {
             ScaledScale = read.Double($"{a}.scaled.scale", min: 0, minExclusive: true),
             AdditiveNoiseSigma = read.Double($"{a}.additive-noise.sigma", min: 0),
+            AdditiveNoiseFixed = read.OneOf($"{a}.additive-noise.noise", ["fresh", "fixed"]) == "fixed",
             NonFiniteMode = NonFiniteAttack.ParseMode(read.OneOf($"{a}.nonfinite.mode", ["nan", "inf", "mixed"])),
             BitFlipProbability = read.Double($"{a}.bit-flip.probability", min: 0, max: 1),
             BackdoorTargetClass = read.Int($"{a}.backdoor.target-class", min: 0),
