@@ -12,6 +12,11 @@ one panel per corruption setting, from the runs of the two sweeps.
         docs/bgmd-fashion-sgd.png --weighted results/bgmd-fashion-sgd-weighted \
         --weighted-clean results/bgmd-fashion-sgd-weighted-clean --optimizer "plain SGD (momentum 0)" --seeds 1,2
 
+    # the reference code's fixed additive noise (bgmd-fashion-fixed-noise-sweep.conf and its Huber-memory sweep), no
+    # clean panel:
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py - results/bgmd-fashion-fixed-noise docs/bgmd-fashion-fixed-noise.png \
+        --fixed-noise --weighted results/bgmd-fashion-fixed-noise-weighted --optimizer "plain SGD (momentum 0)" --seeds 1,2
+
     # the paper's LeNet, clean only (bgmd-fashion-lenet-clean-sweep.conf):
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-lenet-clean - docs/bgmd-lenet-clean.png \
         --model "LeNet (1.16M parameters)" --optimizer "plain SGD lr 0.01"
@@ -62,7 +67,8 @@ def load_mean(folders):
     return rounds, accuracy, any(run[2] for run in runs)
 
 
-def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",), model="MLP 784-128-10"):
+def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",), model="MLP 784-128-10",
+         corruption="corrupted workers redrawn every round"):
     fig, axes = plt.subplots(1, len(panels), figsize=(max(4 * len(panels), 6), 3.6), sharey=True, squeeze=False)
     axes = axes[0]
     for ax, (title, root, attack, fraction) in zip(axes, panels):
@@ -91,7 +97,7 @@ def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",
     axes[0].set_ylabel("test accuracy (%)")
     averaged = f", mean of seeds {', '.join(seeds)}" if len(seeds) > 1 else ""
     separator = ", " if len(panels) > 2 else "\n"
-    fig.suptitle(f"Fashion-MNIST, {model}, {optimizer},{separator}32 workers x batch 64, corrupted workers redrawn every round{averaged}",
+    fig.suptitle(f"Fashion-MNIST, {model}, {optimizer},{separator}32 workers x batch 64, {corruption}{averaged}",
                  fontsize=10 if len(panels) > 2 else 9)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -100,7 +106,7 @@ def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("clean", help="the clean sweep's --out folder")
+    parser.add_argument("clean", help="the clean sweep's --out folder, or - for no clean panel")
     parser.add_argument("attacked", help="the gradient-attack sweep's --out folder, or - for the clean panel alone")
     parser.add_argument("out", help="the PNG to write")
     parser.add_argument("data", nargs="?", help="the feature and label attacks' sweep folder")
@@ -110,17 +116,27 @@ def main():
     parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
     parser.add_argument("--seeds", default="1", help="comma-separated seeds whose curves are averaged (default 1)")
     parser.add_argument("--model", default="MLP 784-128-10", help="the model, for the title")
+    parser.add_argument("--fixed-noise", action="store_true",
+                        help="the attacked sweep is a fixed-noise one (additive-noise.noise = fixed, static membership): "
+                             "draw its two additive-noise cells only")
     args = parser.parse_args()
     if (args.data is None) != (args.data_out is None):
         parser.error("give both the data attacks' folder and its PNG, or neither")
     seeds = tuple(seed.strip() for seed in args.seeds.split(",") if seed.strip())
-    panels = [("clean", args.clean, "none", "0")]
-    if args.attacked != "-":
+    panels = [("clean", args.clean, "none", "0")] if args.clean != "-" else []
+    corruption = "corrupted workers redrawn every round"
+    if args.fixed_noise:
+        panels += [("fixed additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
+                   ("fixed additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
+        corruption = "the same workers every round, each adding its own fixed noise"
+    elif args.attacked != "-":
         panels += [("scaled bit flip (-100 g), 20 %", args.attacked, "scaled", "0.2"),
                    ("scaled bit flip (-100 g), 40 %", args.attacked, "scaled", "0.4"),
                    ("gradient additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
                    ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
-    draw(panels, args.out, args.optimizer, args.weighted, args.weighted_clean, seeds, args.model)
+    if not panels:
+        parser.error("nothing to draw: give a clean folder or an attacked one")
+    draw(panels, args.out, args.optimizer, args.weighted, args.weighted_clean, seeds, args.model, corruption)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
               ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),
