@@ -15,7 +15,7 @@ one panel per corruption setting, from the runs of the two sweeps.
     # the reference code's fixed additive noise (bgmd-fashion-fixed-noise-sweep.conf and its Huber-memory sweep), no
     # clean panel:
     /usr/bin/python3 scripts/bgmd_fashion_plot.py - results/bgmd-fashion-fixed-noise docs/bgmd-fashion-fixed-noise.png \
-        --fixed-noise --weighted results/bgmd-fashion-fixed-noise-weighted --optimizer "plain SGD (momentum 0)" --seeds 1,2
+        --fixed-noise --weighted results/bgmd-fashion-fixed-noise-weighted --optimizer "plain SGD (momentum 0)" --seeds 1,2,3
 
     # the paper's LeNet, clean only (bgmd-fashion-lenet-clean-sweep.conf):
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-lenet-clean - docs/bgmd-lenet-clean.png \

@@ -28,7 +28,8 @@ public sealed class ByzantineWorkerActor : ReceiveActor
                 ReceiveRounds(round =>
                 {
                     var loss = _honest.Compute(round);
-                    // Rounds count from 1, so round 0's stream is free for an attack that draws once.
+                    // Rounds count from 1, so round 0's stream is the once-per-run one (data poisoning draws from it too, but a
+                    // run has a single attack).
                     var random = RandomStreams.For(setup.TrainingSeed, RandomStreams.Attack, setup.WorkerId, local.Attack.DrawsOnce ? 0 : round.Round);
                     local.Attack.Forge(_honest.Buffer, forged, random);
                     Sender.Tell(new GradientReady(round.Round, setup.WorkerId, forged, loss));
