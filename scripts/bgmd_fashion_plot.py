@@ -126,6 +126,8 @@ def main():
     panels = [("clean", args.clean, "none", "0")] if args.clean != "-" else []
     corruption = "corrupted workers redrawn every round"
     if args.fixed_noise:
+        if args.attacked == "-":
+            parser.error("--fixed-noise draws the attacked sweep's cells: give its folder")
         panels += [("fixed additive N(0, 100), 20 %", args.attacked, "additive-noise", "0.2"),
                    ("fixed additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
         corruption = "the same workers every round, each adding its own fixed noise"

@@ -35,7 +35,7 @@ public class AttackCatalogTests
     {
         var parameters = new AttackParameters(SignFlipScale: 4, GaussianMean: 1, GaussianStd: 2)
         {
-            ScaledScale = 50, AdditiveNoiseSigma = 3, NonFiniteMode = NonFiniteMode.Inf, BitFlipProbability = 0.5,
+            ScaledScale = 50, AdditiveNoiseSigma = 3, AdditiveNoiseFixed = true, NonFiniteMode = NonFiniteMode.Inf, BitFlipProbability = 0.5,
             BackdoorTargetClass = 2, BackdoorFraction = 0.4, FeatureNoiseSigma = 7, ImpulseFraction = 0.9,
             AlieZ = 1.25, IpmEpsilon = 0.5, MinMaxPerturbation = Perturbation.Sign, MinSumPerturbation = Perturbation.Std,
             AlieOptMaxZ = 4, AlieOptGridPoints = 5, IpmOptMaxEpsilon = 3, SaddleMaxScale = 6, SaddleRefineSteps = 2,
@@ -46,7 +46,8 @@ public class AttackCatalogTests
         var gaussian = Assert.IsType<GaussianAttack>(AttackCatalog.CreateLocal("gaussian", parameters));
         Assert.Equal((1.0, 2.0), (gaussian.Mean, gaussian.Std));
         Assert.Equal(50, Assert.IsType<ScaledAttack>(AttackCatalog.CreateLocal("scaled", parameters)).Scale);
-        Assert.Equal(3, Assert.IsType<AdditiveNoiseAttack>(AttackCatalog.CreateLocal("additive-noise", parameters)).Sigma);
+        var additive = Assert.IsType<AdditiveNoiseAttack>(AttackCatalog.CreateLocal("additive-noise", parameters));
+        Assert.Equal((3.0, true), (additive.Sigma, additive.DrawsOnce));
         Assert.Equal(NonFiniteMode.Inf, Assert.IsType<NonFiniteAttack>(AttackCatalog.CreateLocal("nonfinite", parameters)).Mode);
         Assert.Equal(0.5, Assert.IsType<BitFlipAttack>(AttackCatalog.CreateLocal("bit-flip", parameters)).Probability);
         var backdoor = Assert.IsType<BackdoorPoisoning>(AttackCatalog.CreateDataPoisoning("backdoor", parameters));
@@ -81,6 +82,7 @@ public class AttackCatalogTests
     {
         var p = new AttackParameters();
         Assert.Equal((1.0, 0.0, 200.0, 100.0, 10.0), (p.SignFlipScale, p.GaussianMean, p.GaussianStd, p.ScaledScale, p.AdditiveNoiseSigma));
+        Assert.False(p.AdditiveNoiseFixed);
         Assert.Equal((NonFiniteMode.Nan, 1.0 / 32), (p.NonFiniteMode, p.BitFlipProbability));
         Assert.Equal((8, 1.0, 0, 1.0), (p.BackdoorTargetClass, p.BackdoorFraction, p.BackdoorTriggerFeatures, p.BackdoorTriggerValue));
         Assert.Equal((10.0, 0.0, 1.0), (p.FeatureNoiseSigma, p.FeatureNoiseMin, p.FeatureNoiseMax));

@@ -12,7 +12,8 @@ public interface ILocalAttack
 
     /// <summary>
     /// Writes the malicious report into <paramref name="output"/> (same length as the honest gradient).
-    /// <paramref name="random"/> is the worker's stream for this round, so the forged vector is reproducible.
+    /// <paramref name="random"/> is the worker's stream for this round (for every round the same one when
+    /// <see cref="DrawsOnce"/>), so the forged vector is reproducible.
     /// </summary>
     void Forge(ReadOnlySpan<float> honestGradient, Span<float> output, Random random);
 
