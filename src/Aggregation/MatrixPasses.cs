@@ -162,6 +162,9 @@ public sealed class MatrixPasses : IMatrixPasses
         ArgumentNullException.ThrowIfNull(columns);
         if (columns.Length == 0)
             throw new ArgumentException("select at least one column", nameof(columns));
+        // Our own copy: the gather reads it without bounds checks after the await, so a caller changing its array
+        // meanwhile must not be able to send it outside the rows.
+        columns = (int[])columns.Clone();
         for (var c = 0; c < columns.Length; c++)
         {
             if ((uint)columns[c] >= (uint)Columns || (c > 0 && columns[c] <= columns[c - 1]))
@@ -217,7 +220,7 @@ public sealed class MatrixPasses : IMatrixPasses
 
     /// <summary>target[i][c] = source[i][columns[c]] for every row and c in [first, end).</summary>
     /// <remarks>
-    /// Without bounds checks: SelectColumnsAsync has checked that the columns ascend within the matrix. The copy is bound
+    /// Without bounds checks: SelectColumnsAsync has checked that its own copy of the columns ascends within the matrix. The copy is bound
     /// by memory (it touches about 80 % of the lines when a tenth of the columns is spread over the row), so this only
     /// takes the checks' instructions off: 3.0 -> 2.8 ms for 200 x 10^5 on two threads (a throw-away harness, best of 40).
     /// </remarks>
