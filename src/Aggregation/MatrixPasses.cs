@@ -220,9 +220,10 @@ public sealed class MatrixPasses : IMatrixPasses
 
     /// <summary>target[i][c] = source[i][columns[c]] for every row and c in [first, end).</summary>
     /// <remarks>
-    /// Without bounds checks: SelectColumnsAsync has checked that its own copy of the columns ascends within the matrix. The copy is bound
-    /// by memory (it touches about 80 % of the lines when a tenth of the columns is spread over the row), so this only
-    /// takes the checks' instructions off: 3.0 -> 2.8 ms for 200 x 10^5 on two threads (a throw-away harness, best of 40).
+    /// Without bounds checks: SelectColumnsAsync has checked that its own copy of the columns ascends within the
+    /// matrix. The copy is bound by memory (it touches about 80 % of the lines when a tenth of the columns is spread
+    /// over the row), so this only takes the checks' instructions off: 3.0 -> 2.8 ms for 200 x 10^5 on two threads (a
+    /// throw-away harness, best of 40).
     /// </remarks>
     private static void Gather(GradientMatrix source, int[] columns, GradientMatrix target, int first, int end)
     {
