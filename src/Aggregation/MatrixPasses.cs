@@ -15,6 +15,7 @@ public sealed class MatrixPasses : IMatrixPasses
     private GradientMatrix? _mixed;
     private GradientMatrix? _selected;
     private MatrixPasses? _selectedPasses;
+    private int[] _selectedColumns = [];
 
     /// <param name="checkFinite">Scan the matrix once for NaN and infinity. The coordinator has already rejected
     /// non-finite reports, so the pool skips the scan; a direct caller gets a clear error instead of garbage.</param>
@@ -163,8 +164,11 @@ public sealed class MatrixPasses : IMatrixPasses
         if (columns.Length == 0)
             throw new ArgumentException("select at least one column", nameof(columns));
         // Our own copy: the gather reads it without bounds checks after the await, so a caller changing its array
-        // meanwhile must not be able to send it outside the rows.
-        columns = (int[])columns.Clone();
+        // meanwhile must not be able to send it outside the rows. Kept across calls: at the LeNet's d it is a large object.
+        if (_selectedColumns.Length != columns.Length)
+            _selectedColumns = new int[columns.Length];
+        columns.CopyTo(_selectedColumns, 0);
+        columns = _selectedColumns;
         for (var c = 0; c < columns.Length; c++)
         {
             if ((uint)columns[c] >= (uint)Columns || (c > 0 && columns[c] <= columns[c - 1]))
