@@ -157,6 +157,71 @@ public class KernelTests
         }
     }
 
+    [Theory]
+    [InlineData(40)]
+    [InlineData(300)] // above 255 rows: no byte phase, the searches start on 16-bit halves
+    public void Order_statistics_keep_every_tied_copy_of_a_bound_or_one_as_its_search_settled(int n)
+    {
+        // Both bounds of every column are tied, and no run of ties reaches past a bound's rank on both sides, so every
+        // search settles on a count: a run that starts at the rank (exactly `first` keys below it) is kept whole, one
+        // that ends at it contributes a single copy. Four columns in a row cover the four layouts, so every group of
+        // lanes mixes them. Eighths of small integers: sums in double are exact, so the mean is known to the bit.
+        const int d = 128;
+        var first = n / 5;
+        var last = n - 1 - n / 5;
+        var random = new Random(n);
+        var rows = Enumerable.Range(0, n).Select(_ => new float[d]).ToArray();
+        var sortedColumns = new float[d][];
+        for (var j = 0; j < d; j++)
+        {
+            var sorted = Enumerable.Range(0, n).Select(i => (4 * i + random.Next(3)) / 8f - n / 4).ToArray();
+            TieAt(sorted, first, runStartsAtRank: j % 2 == 0);
+            TieAt(sorted, last, runStartsAtRank: j / 2 % 2 == 0);
+            sortedColumns[j] = sorted;
+            var column = (float[])sorted.Clone();
+            random.Shuffle(column);
+            for (var i = 0; i < n; i++)
+                rows[i][j] = column[i];
+        }
+        var output = new float[d];
+        var low = new float[d];
+        var high = new float[d];
+        var kept = new double[n];
+        OrderStatistics.AverageOfRanks(TestData.Matrix(rows), new CoordinateRange(0, d), first, last, output, new AggregationWorkspace(),
+            low, high, kept);
+        for (var j = 0; j < d; j++)
+        {
+            var sorted = sortedColumns[j];
+            Assert.Equal(sorted[first], low[j]);
+            Assert.Equal(sorted[last], high[j]);
+            var expected = (float)(sorted[first..(last + 1)].Sum(v => (double)v) / (last - first + 1));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(output[j]));
+        }
+        for (var i = 0; i < n; i++)
+            Assert.Equal(Enumerable.Range(0, d).Count(j => low[j] <= rows[i][j] && rows[i][j] <= high[j]), kept[i]);
+
+        // Three copies of the value of rank k, at ranks k .. k + 2 or k - 2 .. k (the values were strictly increasing).
+        static void TieAt(float[] sorted, int k, bool runStartsAtRank)
+        {
+            var value = sorted[k];
+            for (var r = 1; r <= 2; r++)
+                sorted[runStartsAtRank ? k + r : k - r] = value;
+        }
+    }
+
+    [Fact]
+    public void Order_statistics_sum_an_infinite_bound_kept_whole_without_multiplying_zero_by_it()
+    {
+        // Rank 0 is -inf with three copies, all kept: they are summed with the rest, and no "0 more copies" of the bound
+        // may turn the mean into NaN.
+        const int n = 40;
+        const int d = 16;
+        var rows = Enumerable.Range(0, n).Select(i => Enumerable.Repeat(i < 3 ? float.NegativeInfinity : i, d).ToArray()).ToArray();
+        var output = new float[d];
+        OrderStatistics.AverageOfRanks(TestData.Matrix(rows), new CoordinateRange(0, d), 0, n - 2, output, new AggregationWorkspace());
+        Assert.All(output, value => Assert.Equal(float.NegativeInfinity, value));
+    }
+
     [Fact]
     public void Order_statistics_of_a_column_do_not_depend_on_where_the_range_starts()
     {

@@ -37,7 +37,7 @@ internal interface IKeyLanes<TVector, TSums>
     static abstract bool All(TVector mask);
 
     /// <summary>How many of the first <paramref name="lanes"/> lanes of a compare result are set.</summary>
-    static abstract int CountSet(TVector mask, int lanes);
+    static abstract int CountSet(TVector mask, uint laneMask);
 
     static abstract TVector Add(TVector left, TVector right);
     static abstract TVector Subtract(TVector left, TVector right);
@@ -112,8 +112,8 @@ internal readonly struct Keys512 : IKeyLanes<Vector512<int>, (Vector512<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector512<int> mask) => Vector512.EqualsAll(mask, Vector512<int>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int CountSet(Vector512<int> mask, int lanes) =>
-        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
+    public static int CountSet(Vector512<int> mask, uint laneMask) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & laneMask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Add(Vector512<int> left, Vector512<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -189,8 +189,8 @@ internal readonly struct Keys256 : IKeyLanes<Vector256<int>, (Vector256<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector256<int> mask) => Vector256.EqualsAll(mask, Vector256<int>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int CountSet(Vector256<int> mask, int lanes) =>
-        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
+    public static int CountSet(Vector256<int> mask, uint laneMask) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & laneMask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Add(Vector256<int> left, Vector256<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -261,8 +261,8 @@ internal readonly struct Keys128 : IKeyLanes<Vector128<int>, (Vector128<double> 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector128<int> mask) => Vector128.EqualsAll(mask, Vector128<int>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int CountSet(Vector128<int> mask, int lanes) =>
-        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & (uint)((1UL << lanes) - 1));
+    public static int CountSet(Vector128<int> mask, uint laneMask) =>
+        System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits() & laneMask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Add(Vector128<int> left, Vector128<int> right) => left + right;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

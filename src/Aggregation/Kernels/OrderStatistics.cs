@@ -26,9 +26,10 @@ namespace FedActors.Aggregation.Kernels;
 /// <para>Each lane is a coordinate and lanes never mix, so a coordinate's value depends on its column alone: not on
 /// the vector width, the range or the shard. The two middle values of a median are averaged in double (exactly
 /// invariant to permuting rows). A wider band is the values strictly between the two bounds, summed in double in row
-/// order, plus the tied copies of the bounds that fall inside the ranks: a double holds the sum of up to a thousand
-/// floats exactly unless their magnitudes span more than about 2^29, so permuting the rows changes the result only
-/// in that case, and then by a rounding of the double sum.</para>
+/// order, plus the tied copies of the bounds that fall inside the ranks (summed with them where the searches' counts
+/// say every copy of a bound is kept, added after otherwise): a double holds the sum of up to a thousand floats
+/// exactly unless their magnitudes span more than about 2^29, so permuting the rows changes the result only in that
+/// case, and then by a rounding of the double sum.</para>
 /// <para>Given non-empty <c>low</c> and <c>high</c> spans, the values of ranks first and last are also written per
 /// coordinate: the band of kept values of <see cref="IKeptBandRule"/>. Given a non-empty <c>kept</c> span, each row's
 /// count of coordinates whose key lies in the band is counted too, while the group is still in the first-level cache
@@ -159,14 +160,14 @@ internal static class OrderStatistics
             TVector lowKey;
             TVector highKey;
             if (first == last)
-                highKey = lowKey = Select(ref origin, rows, lowSearch, ref prefetch);
+                highKey = lowKey = Select(ref origin, rows, ref lowSearch, ref prefetch);
             else if (last == first + 1)
             {
-                lowKey = Select(ref origin, rows, lowSearch, ref prefetch);
+                lowKey = Select(ref origin, rows, ref lowSearch, ref prefetch);
                 highKey = Successor<TLanes, TVector, TSums>(ref origin, rows, lowKey, first);
             }
             else
-                (lowKey, highKey) = SelectTwo(ref origin, rows, lowSearch, highSearch, ref prefetch);
+                (lowKey, highKey) = SelectTwo(ref origin, rows, ref lowSearch, ref highSearch, ref prefetch);
             TLanes.StoreValues(lowKey, ref MemoryMarshal.GetReference(lowValues));
             TLanes.StoreValues(highKey, ref MemoryMarshal.GetReference(highValues));
 
@@ -177,7 +178,10 @@ internal static class OrderStatistics
             }
             else
             {
-                var (atMostLow, belowHigh) = SumBetween<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, sums, columns, keptInts);
+                var (atMostLow, belowHigh) = lowSearch.Counted && highSearch.Counted
+                    ? SumBand<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, lowSearch.RankIsBelow, highSearch.RankIsBelow,
+                        first, last, sums, columns, keptInts)
+                    : SumBetween<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, sums, columns, keptInts);
                 TLanes.Store(atMostLow, ref MemoryMarshal.GetReference(atMostLowCounts));
                 TLanes.Store(belowHigh, ref MemoryMarshal.GetReference(belowHighCounts));
                 for (var c = 0; c < columns; c++)
@@ -187,8 +191,7 @@ internal static class OrderStatistics
                     // Equal keys: every kept value is that one value (counting ties from a sum would only add rounding).
                     output[offset + c] = OrderKeys.Of(lowValue) == OrderKeys.Of(highValue)
                         ? lowValue
-                        : (float)((sums[c] + (double)(atMostLowCounts[c] - first) * lowValue
-                            + (double)(last + 1 - belowHighCounts[c]) * highValue) / kept);
+                        : (float)((sums[c] + Copies(atMostLowCounts[c] - first, lowValue) + Copies(last + 1 - belowHighCounts[c], highValue)) / kept);
                 }
             }
             if (band)
@@ -294,7 +297,7 @@ internal static class OrderStatistics
     /// upper bound (rank k is the largest key below it), one extraction pass reads the key off. On gradients that
     /// happens once the bounds are closer than the gap between neighbouring values, typically after 14 to 16 bits.
     /// </summary>
-    private static TVector Select<TLanes, TVector, TSums>(ref int keys, int rows, RankSearch<TLanes, TVector, TSums> search,
+    private static TVector Select<TLanes, TVector, TSums>(ref int keys, int rows, ref RankSearch<TLanes, TVector, TSums> search,
         ref TilePrefetch prefetch)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
@@ -306,13 +309,12 @@ internal static class OrderStatistics
             prefetch.Some();
             search.Narrow(trial, CountBelow<TLanes, TVector, TSums>(ref keys, rows, trial));
         }
-        var (fromLower, fromUpper) = search.Extract(ref keys, rows);
-        return search.Result(fromLower, fromUpper);
+        return search.Extract(ref keys, rows);
     }
 
     /// <summary>Two ranks at once: each pass loads a row once for both trial keys.</summary>
     private static (TVector First, TVector Last) SelectTwo<TLanes, TVector, TSums>(ref int keys, int rows,
-        RankSearch<TLanes, TVector, TSums> low, RankSearch<TLanes, TVector, TSums> high, ref TilePrefetch prefetch)
+        ref RankSearch<TLanes, TVector, TSums> low, ref RankSearch<TLanes, TVector, TSums> high, ref TilePrefetch prefetch)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
         where TSums : struct
@@ -351,10 +353,9 @@ internal static class OrderStatistics
             high.Narrow(highTrial, TLanes.Add(highBelow, highBelowOdd));
         }
         if (!(low.Settled && high.Settled))
-            return (Select(ref keys, rows, low, ref prefetch), Select(ref keys, rows, high, ref prefetch));
+            return (Select(ref keys, rows, ref low, ref prefetch), Select(ref keys, rows, ref high, ref prefetch));
         // Usually both are settled by now (most often in the first sixteen bits): one pass reads both off.
-        var (lowFromLower, lowFromUpper, highFromLower, highFromUpper) = low.ExtractWith(high, ref keys, rows);
-        return (low.Result(lowFromLower, lowFromUpper), high.Result(highFromLower, highFromUpper));
+        return low.ExtractWith(high, ref keys, rows);
     }
 
     /// <summary>
@@ -397,6 +398,16 @@ internal static class OrderStatistics
         /// <summary>Whether every lane's key can be read off by <see cref="Extract"/>.</summary>
         public readonly bool Settled => _bit < 0 || TLanes.All(TLanes.Or(TLanes.Equal(_belowLower, _rank), TLanes.Equal(_belowUpper, _rankPlusOne)));
 
+        /// <summary>
+        /// Whether every lane settled on one of its counts rather than by deciding all 32 bits (which ties at the rank
+        /// can force); then each lane knows, for the key <see cref="Extract"/> reads off, either that exactly k keys lie
+        /// below it (<see cref="RankIsBelow"/>) or that exactly k + 1 lie at or below it.
+        /// </summary>
+        public readonly bool Counted => _bit >= 0;
+
+        /// <summary>Per lane, whether exactly k keys lie below the result; meaningful when <see cref="Counted"/>.</summary>
+        public readonly TVector RankIsBelow => TLanes.Equal(_belowLower, _rank);
+
         /// <summary>The lower bound with the next bit set (a flip for the sign bit, since keys are signed).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TVector Trial() => TLanes.Xor(_lower, TLanes.Broadcast(1 << _bit--));
@@ -412,56 +423,55 @@ internal static class OrderStatistics
         }
 
         /// <summary>
-        /// Per lane, the smallest key at or above the lower bound and the largest below the upper, one pass over the
-        /// rows; either may be the key of rank k, see <see cref="Result"/>.
+        /// Per lane, the key of rank k, read off in one pass over the rows once the search is settled: the smallest key
+        /// at or above the lower bound where exactly k keys lie below that bound (or all 32 bits are decided, the bound
+        /// then being the key), else the largest key below the upper bound, below which k + 1 lie. The largest is taken
+        /// as the smallest of the flipped keys (~key reverses the order), so a row costs a flip, a compare and a masked
+        /// min whichever a lane needs, where taking both and choosing after cost a compare and a masked max more.
         /// </summary>
-        public readonly (TVector FromLower, TVector FromUpper) Extract(ref int keys, int rows)
+        public readonly TVector Extract(ref int keys, int rows)
         {
             var lanes = TLanes.Count;
-            var lower = _lower;
-            var upper = _upper;
-            var fromLower = TLanes.Broadcast(int.MaxValue);
-            var fromUpper = TLanes.Broadcast(int.MinValue);
+            var (flip, bound) = Target();
+            var found = TLanes.Broadcast(int.MaxValue);
             for (var i = 0; i < rows; i++)
             {
-                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-                // A select of the min, not a min of a select: AVX-512 folds each into one masked min or max.
-                fromLower = TLanes.Select(TLanes.LessThanOrEqual(lower, key), TLanes.Min(fromLower, key), fromLower);
-                fromUpper = TLanes.Select(TLanes.LessThan(key, upper), TLanes.Max(fromUpper, key), fromUpper);
+                var key = TLanes.Xor(TLanes.Load(ref Unsafe.Add(ref keys, i * lanes)), flip);
+                // A select of the min, not a min of a select: AVX-512 folds it into one masked min.
+                found = TLanes.Select(TLanes.LessThanOrEqual(bound, key), TLanes.Min(found, key), found);
             }
-            return (fromLower, fromUpper);
+            return TLanes.Xor(found, flip);
         }
 
         /// <summary><see cref="Extract"/> of this search and another in one pass over the rows.</summary>
-        public readonly (TVector FromLower, TVector FromUpper, TVector OtherFromLower, TVector OtherFromUpper) ExtractWith(
-            in RankSearch<TLanes, TVector, TSums> other, ref int keys, int rows)
+        public readonly (TVector Key, TVector OtherKey) ExtractWith(in RankSearch<TLanes, TVector, TSums> other, ref int keys, int rows)
         {
             var lanes = TLanes.Count;
-            var lower = _lower;
-            var upper = _upper;
-            var otherLower = other._lower;
-            var otherUpper = other._upper;
-            var fromLower = TLanes.Broadcast(int.MaxValue);
-            var fromUpper = TLanes.Broadcast(int.MinValue);
-            var otherFromLower = fromLower;
-            var otherFromUpper = fromUpper;
+            var (flip, bound) = Target();
+            var (otherFlip, otherBound) = other.Target();
+            var found = TLanes.Broadcast(int.MaxValue);
+            var otherFound = found;
             for (var i = 0; i < rows; i++)
             {
                 var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-                fromLower = TLanes.Select(TLanes.LessThanOrEqual(lower, key), TLanes.Min(fromLower, key), fromLower);
-                fromUpper = TLanes.Select(TLanes.LessThan(key, upper), TLanes.Max(fromUpper, key), fromUpper);
-                otherFromLower = TLanes.Select(TLanes.LessThanOrEqual(otherLower, key), TLanes.Min(otherFromLower, key), otherFromLower);
-                otherFromUpper = TLanes.Select(TLanes.LessThan(key, otherUpper), TLanes.Max(otherFromUpper, key), otherFromUpper);
+                var flipped = TLanes.Xor(key, flip);
+                var otherFlipped = TLanes.Xor(key, otherFlip);
+                found = TLanes.Select(TLanes.LessThanOrEqual(bound, flipped), TLanes.Min(found, flipped), found);
+                otherFound = TLanes.Select(TLanes.LessThanOrEqual(otherBound, otherFlipped), TLanes.Min(otherFound, otherFlipped), otherFound);
             }
-            return (fromLower, fromUpper, otherFromLower, otherFromUpper);
+            return (TLanes.Xor(found, flip), TLanes.Xor(otherFound, otherFlip));
         }
 
         /// <summary>
-        /// After all 32 bits the lower bound is the key itself (and the smallest key at or above it); before, a lane
-        /// is settled by one of its two counts.
+        /// All ones in the lanes that take the largest key below the upper bound, and per lane the least (flipped) key
+        /// it may take: key &lt; upper exactly when ~key &gt;= ~(upper - 1) = -upper (upper is above some key, so
+        /// above int.MinValue, and -upper does not overflow).
         /// </summary>
-        public readonly TVector Result(TVector fromLower, TVector fromUpper) =>
-            _bit < 0 ? fromLower : TLanes.Select(TLanes.Equal(_belowLower, _rank), fromLower, fromUpper);
+        private readonly (TVector Flip, TVector Bound) Target()
+        {
+            var flip = _bit < 0 ? TLanes.Broadcast(0) : TLanes.Xor(TLanes.Equal(_belowLower, _rank), TLanes.Broadcast(-1));
+            return (flip, TLanes.Select(flip, TLanes.Subtract(TLanes.Broadcast(0), _upper), _lower));
+        }
     }
 
     /// <summary>
@@ -826,21 +836,25 @@ internal static class OrderStatistics
         where TSums : struct
     {
         var lanes = TLanes.Count;
+        var laneMask = LaneMask(columns);
         ref var count = ref MemoryMarshal.GetReference(kept);
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-            Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, columns);
+            Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, laneMask);
         }
     }
 
-    /// <summary>How many of the first <paramref name="columns"/> lanes hold a key in [low, high].</summary>
+    /// <summary>The bits of the lanes that hold one of the group's <paramref name="columns"/> coordinates.</summary>
+    private static uint LaneMask(int columns) => (uint)((1UL << columns) - 1);
+
+    /// <summary>How many of the lanes in <paramref name="laneMask"/> hold a key in [low, high].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int KeptLanes<TLanes, TVector, TSums>(TVector key, TVector lowKey, TVector highKey, int columns)
+    private static int KeptLanes<TLanes, TVector, TSums>(TVector key, TVector lowKey, TVector highKey, uint laneMask)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
         where TSums : struct =>
-        TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), columns);
+        TLanes.CountSet(TLanes.And(TLanes.LessThanOrEqual(lowKey, key), TLanes.LessThanOrEqual(key, highKey)), laneMask);
 
     /// <summary>Per lane, how many of the rows' keys lie below <paramref name="bound"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -892,6 +906,57 @@ internal static class OrderStatistics
         return TLanes.Select(TLanes.GreaterThan(atMost, TLanes.Broadcast(k + 1)), keyOfRank, next);
     }
 
+    /// <summary>count copies of a bound's value; none adds nothing, not 0 x an infinite bound.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Copies(int count, float value) => count == 0 ? 0 : count * (double)value;
+
+    /// <summary>
+    /// <see cref="SumBetween"/> without its two counts, when each bound's search settled on a count, which says how many
+    /// copies of the bound are kept: with exactly <paramref name="first"/> keys below the low bound every copy of it is
+    /// kept, otherwise (first + 1 keys at or below it) only one; with exactly <paramref name="last"/> keys below the high
+    /// bound only one copy of it is kept, otherwise (last + 1 at or below it) every one. The bounds kept in full are summed
+    /// with the values between them, in row order; the single copies are returned as counts in SumBetween's terms (at
+    /// most first + 1 keys at or below the low bound, last keys below the high bound), for the caller to add. That drops
+    /// the two counts' compares and masked adds, four of the pass's fifteen vector instructions a row.
+    /// </summary>
+    private static (TVector AtMostLow, TVector BelowHigh) SumBand<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey,
+        TVector highKey, TVector allOfLow, TVector oneOfHigh, int first, int last, Span<double> sums, int columns, Span<int> kept)
+        where TLanes : IKeyLanes<TVector, TSums>
+        where TVector : struct
+        where TSums : struct
+    {
+        var lanes = TLanes.Count;
+        var one = TLanes.Broadcast(1);
+        var from = TLanes.Select(allOfLow, lowKey, TLanes.Add(lowKey, one));
+        var to = TLanes.Select(oneOfHigh, TLanes.Subtract(highKey, one), highKey);
+        // from <= key <= to as one unsigned compare; an empty band (to = from - 1) has width 0. Equal bounds give a
+        // meaningless width, and the caller does not use the sum then.
+        var width = TLanes.Add(TLanes.Subtract(to, from), one);
+        var sum = default(TSums);
+        if (kept.IsEmpty)
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
+                sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, from), width));
+            }
+        }
+        else
+        {
+            var laneMask = LaneMask(columns);
+            ref var count = ref MemoryMarshal.GetReference(kept);
+            for (var i = 0; i < rows; i++)
+            {
+                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
+                sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, from), width));
+                Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, laneMask);
+            }
+        }
+        TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
+        return (TLanes.Select(allOfLow, TLanes.Broadcast(first), TLanes.Broadcast(first + 1)),
+            TLanes.Select(oneOfHigh, TLanes.Broadcast(last), TLanes.Broadcast(last + 1)));
+    }
+
     /// <summary>
     /// Per lane, sums[c] = the values with keys strictly between the bounds, summed in double in row order (meaningless
     /// where the bounds are equal, which the caller handles without the sum); returns how many keys are at most the low
@@ -912,6 +977,7 @@ internal static class OrderStatistics
         // AVX-512 keeps all three in mask registers (reusing one for the sum turned it into a vector, four more
         // instructions a row).
         var counting = !kept.IsEmpty;
+        var laneMask = LaneMask(columns);
         ref var count = ref MemoryMarshal.GetReference(kept);
         var aboveLow = TLanes.Add(lowKey, TLanes.Broadcast(1));
         var width = TLanes.Subtract(highKey, aboveLow);
@@ -922,7 +988,7 @@ internal static class OrderStatistics
             belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
             sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, aboveLow), width));
             if (counting)
-                Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, columns);
+                Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, laneMask);
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
         return (atMostLowCount, belowHighCount);
