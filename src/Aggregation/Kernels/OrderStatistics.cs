@@ -178,10 +178,10 @@ internal static class OrderStatistics
             }
             else
             {
-                var (atMostLow, belowHigh) = lowSearch.Counted && highSearch.Counted
-                    ? SumBand<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, lowSearch.RankIsBelow, highSearch.RankIsBelow,
-                        first, last, sums, columns, keptInts)
-                    : SumBetween<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, sums, columns, keptInts);
+                var counted = lowSearch.Counted && highSearch.Counted;
+                var (atMostLow, belowHigh) = SumBand<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey,
+                    counted ? lowSearch.RankIsBelow : TLanes.Broadcast(0), counted ? highSearch.RankIsBelow : TLanes.Broadcast(-1),
+                    !counted, first, last, sums, columns, keptInts);
                 TLanes.Store(atMostLow, ref MemoryMarshal.GetReference(atMostLowCounts));
                 TLanes.Store(belowHigh, ref MemoryMarshal.GetReference(belowHighCounts));
                 for (var c = 0; c < columns; c++)
@@ -199,7 +199,7 @@ internal static class OrderStatistics
                 lowValues[..columns].CopyTo(low.Slice(offset, columns));
                 highValues[..columns].CopyTo(high.Slice(offset, columns));
             }
-            // A wider band was counted in SumBetween's pass.
+            // A wider band was counted in SumBand's pass.
             if (counting && kept <= 2)
                 CountKept<TLanes, TVector, TSums>(ref origin, rows, lowKey, highKey, columns, keptInts);
         }
@@ -911,16 +911,21 @@ internal static class OrderStatistics
     private static double Copies(int count, float value) => count == 0 ? 0 : count * (double)value;
 
     /// <summary>
-    /// <see cref="SumBetween"/> without its two counts, when each bound's search settled on a count, which says how many
-    /// copies of the bound are kept: with exactly <paramref name="first"/> keys below the low bound every copy of it is
-    /// kept, otherwise (first + 1 keys at or below it) only one; with exactly <paramref name="last"/> keys below the high
-    /// bound only one copy of it is kept, otherwise (last + 1 at or below it) every one. The bounds kept in full are summed
-    /// with the values between them, in row order; the single copies are returned as counts in SumBetween's terms (at
-    /// most first + 1 keys at or below the low bound, last keys below the high bound), for the caller to add. That drops
-    /// the two counts' compares and masked adds, four of the pass's fifteen vector instructions a row.
+    /// Per lane, sums[c] = the kept values the band's sum covers, summed in double in row order (meaningless where the
+    /// bounds are equal, which the caller handles without the sum); returns, as "keys at most the low bound" and "keys
+    /// below the high bound", how many copies of each bound the caller still adds. Where each bound's search settled on
+    /// a count, that count says how many copies of the bound are kept: with exactly <paramref name="first"/> keys below
+    /// the low bound (<paramref name="allOfLow"/>) every copy of it, otherwise (first + 1 keys at or below it) one; with
+    /// exactly <paramref name="last"/> keys below the high bound (<paramref name="oneOfHigh"/>) one copy of it,
+    /// otherwise (last + 1 at or below it) every one. The copies kept in full are summed with the values between, and
+    /// the pass counts no ties. A search that ran out of bits says neither (<paramref name="countTies"/>): the pass then
+    /// sums strictly between the bounds (the caller passes allOfLow none, oneOfHigh all) and counts the keys at most the
+    /// low bound and below the high one, a compare and a masked add each per row. Given a non-empty
+    /// <paramref name="kept"/>, also does <see cref="CountKept"/>'s counting in the same pass.
     /// </summary>
     private static (TVector AtMostLow, TVector BelowHigh) SumBand<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey,
-        TVector highKey, TVector allOfLow, TVector oneOfHigh, int first, int last, Span<double> sums, int columns, Span<int> kept)
+        TVector highKey, TVector allOfLow, TVector oneOfHigh, bool countTies, int first, int last, Span<double> sums, int columns,
+        Span<int> kept)
         where TLanes : IKeyLanes<TVector, TSums>
         where TVector : struct
         where TSums : struct
@@ -929,68 +934,33 @@ internal static class OrderStatistics
         var one = TLanes.Broadcast(1);
         var from = TLanes.Select(allOfLow, lowKey, TLanes.Add(lowKey, one));
         var to = TLanes.Select(oneOfHigh, TLanes.Subtract(highKey, one), highKey);
-        // from <= key <= to as one unsigned compare; an empty band (to = from - 1) has width 0. Equal bounds give a
-        // meaningless width, and the caller does not use the sum then.
+        // from <= key <= to as one unsigned compare, so that each compare result is used once and AVX-512 keeps all of
+        // them in mask registers (reusing one for the sum turned it into a vector, four more instructions a row). An
+        // empty band (to = from - 1) has width 0; equal bounds give a meaningless width, and the caller does not use the
+        // sum then.
         var width = TLanes.Add(TLanes.Subtract(to, from), one);
-        var sum = default(TSums);
-        if (kept.IsEmpty)
-        {
-            for (var i = 0; i < rows; i++)
-            {
-                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-                sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, from), width));
-            }
-        }
-        else
-        {
-            var laneMask = LaneMask(columns);
-            ref var count = ref MemoryMarshal.GetReference(kept);
-            for (var i = 0; i < rows; i++)
-            {
-                var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-                sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, from), width));
-                Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, laneMask);
-            }
-        }
-        TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
-        return (TLanes.Select(allOfLow, TLanes.Broadcast(first), TLanes.Broadcast(first + 1)),
-            TLanes.Select(oneOfHigh, TLanes.Broadcast(last), TLanes.Broadcast(last + 1)));
-    }
-
-    /// <summary>
-    /// Per lane, sums[c] = the values with keys strictly between the bounds, summed in double in row order (meaningless
-    /// where the bounds are equal, which the caller handles without the sum); returns how many keys are at most the low
-    /// bound and how many are below the high bound. Given a non-empty <paramref name="kept"/>, also does
-    /// <see cref="CountKept"/>'s counting in the same pass.
-    /// </summary>
-    private static (TVector AtMostLow, TVector BelowHigh) SumBetween<TLanes, TVector, TSums>(ref int keys, int rows, TVector lowKey,
-        TVector highKey, Span<double> sums, int columns, Span<int> kept)
-        where TLanes : IKeyLanes<TVector, TSums>
-        where TVector : struct
-        where TSums : struct
-    {
-        var lanes = TLanes.Count;
         var sum = default(TSums);
         var atMostLowCount = TLanes.Broadcast(0);
         var belowHighCount = atMostLowCount;
-        // low < key < high as one unsigned compare, low + 1 <= key < high: each compare result is then used once, so
-        // AVX-512 keeps all three in mask registers (reusing one for the sum turned it into a vector, four more
-        // instructions a row).
         var counting = !kept.IsEmpty;
         var laneMask = LaneMask(columns);
         ref var count = ref MemoryMarshal.GetReference(kept);
-        var aboveLow = TLanes.Add(lowKey, TLanes.Broadcast(1));
-        var width = TLanes.Subtract(highKey, aboveLow);
         for (var i = 0; i < rows; i++)
         {
             var key = TLanes.Load(ref Unsafe.Add(ref keys, i * lanes));
-            atMostLowCount = TLanes.CountIf(atMostLowCount, TLanes.LessThanOrEqual(key, lowKey));
-            belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
-            sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, aboveLow), width));
+            sum = TLanes.AddValues(sum, key, TLanes.LessThanUnsigned(TLanes.Subtract(key, from), width));
+            if (countTies)
+            {
+                atMostLowCount = TLanes.CountIf(atMostLowCount, TLanes.LessThanOrEqual(key, lowKey));
+                belowHighCount = TLanes.CountIf(belowHighCount, TLanes.LessThan(key, highKey));
+            }
             if (counting)
                 Unsafe.Add(ref count, i) += KeptLanes<TLanes, TVector, TSums>(key, lowKey, highKey, laneMask);
         }
         TLanes.StoreSums(sum, ref MemoryMarshal.GetReference(sums));
-        return (atMostLowCount, belowHighCount);
+        return countTies
+            ? (atMostLowCount, belowHighCount)
+            : (TLanes.Select(allOfLow, TLanes.Broadcast(first), TLanes.Broadcast(first + 1)),
+                TLanes.Select(oneOfHigh, TLanes.Broadcast(last), TLanes.Broadcast(last + 1)));
     }
 }
