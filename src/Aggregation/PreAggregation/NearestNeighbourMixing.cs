@@ -12,6 +12,8 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class NearestNeighbourMixing : IPreAggregator
 {
+    private GramDistances? _spareDistances;
+
     public NearestNeighbourMixing(int f)
     {
         ToleranceCheck.NonNegative(f, "nnm");
@@ -41,7 +43,8 @@ public sealed class NearestNeighbourMixing : IPreAggregator
         var mixed = n - F;
         if (mixed < 1)
             throw new ArgumentException($"nnm with f = {F} needs at least {F + 1} rows, the matrix has {n}", nameof(rows));
-        var distances = await GramDistances.ComputeAsync(rows);
+        var distances = await (Parked.Take(ref _spareDistances) ?? new GramDistances()).ComputeAsync(rows);
+        // The mixing matrix is not reused: the caller holds it after this call returns.
         var mixing = new double[n * n];
         var share = 1.0 / mixed;
         for (var i = 0; i < n; i++)
@@ -51,6 +54,7 @@ public sealed class NearestNeighbourMixing : IPreAggregator
             for (var t = 0; t < mixed - 1; t++)
                 mixing[i * n + neighbours[t]] = share;
         }
+        Parked.Put(ref _spareDistances, distances);
         return new MixedRows(await rows.MixAsync(mixing, n), mixing);
     }
 }

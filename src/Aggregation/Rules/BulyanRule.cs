@@ -23,6 +23,9 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class BulyanRule : IAggregationRule
 {
+    private GramDistances? _spareDistances;
+    private double[]? _spareMixing;
+
     private readonly MeanAroundMedianRule _aroundMedian;
 
     public BulyanRule(int f)
@@ -54,11 +57,13 @@ public sealed class BulyanRule : IAggregationRule
         ArgumentNullException.ThrowIfNull(report);
         ToleranceCheck.Rows(this, rows);
         var n = rows.Rows;
-        var distances = await GramDistances.ComputeAsync(rows);
+        var distances = await (Parked.Take(ref _spareDistances) ?? new GramDistances()).ComputeAsync(rows);
         var selected = Select(distances, F);
+        Parked.Put(ref _spareDistances, distances);
         var theta = n - 2 * F;
 
-        var mixing = new double[theta * n];
+        var mixing = Parked.Take(ref _spareMixing) is { } spare && spare.Length == theta * n ? spare : new double[theta * n];
+        Array.Clear(mixing);
         var next = 0;
         for (var i = 0; i < n; i++)
         {
@@ -66,6 +71,7 @@ public sealed class BulyanRule : IAggregationRule
                 mixing[next++ * n + i] = 1;
         }
         var chosen = await rows.MixAsync(mixing, theta);
+        Parked.Put(ref _spareMixing, mixing);
         await chosen.CoordinateWiseAsync(_aroundMedian, output);
 
         var weights = report.Weights;

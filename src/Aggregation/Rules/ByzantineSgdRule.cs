@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FedActors.Aggregation;
 
 /// <summary>
@@ -45,7 +47,7 @@ namespace FedActors.Aggregation;
 /// <para>State (<see cref="IStatefulRule"/>): x_1, A (double per worker), B (a TotalWorkers x d
 /// <see cref="GradientMatrix"/> indexed by worker id, float sums: a relative rounding of about 6e-8 sqrt(t) of
 /// ||B_i||, far below T_B), the good set, V and D. The B state is in-process: its Gram matrix is computed by
-/// <see cref="MatrixPasses.Local"/> over one shard; a cluster deployment would shard this state with the rows.</para>
+/// <see cref="MatrixPasses.Local"/> with one shard per core; a cluster deployment would shard this state with the rows.</para>
 /// <para>Weights: 1/m for each present good row (so they sum to the present good fraction, not to 1), 0 for rows of
 /// removed workers (<see cref="IsGood"/> tells the good set). Iterations 0, Objective NaN (no objective).</para>
 /// <para>The paper's projected step onto ||x - x_1|| &lt;= D belongs to the optimizer, not to this rule.</para>
@@ -61,7 +63,18 @@ public sealed class ByzantineSgdRule : IStatefulRule
     private float[]? _start;
     private double[] _a = [];
     private GradientMatrix? _b;
+    private MatrixPasses? _accumulatorPasses;
     private bool[] _good = [];
+    // Buffers kept across rounds: the two d-vectors and the m x m matrices are large objects at any real size
+    // (8 MB each at m = 1000), and a large object per call brings full collections every few rounds.
+    private float[] _displacement = [];
+    private float[] _gradient = [];
+    private double[] _accumulatorGram = [];
+    private double[] _accumulatorDistances = [];
+    private double[] _gradientGram = [];
+    private double[] _gradientDistances = [];
+    private double[] _dots = [];
+    private double[] _weights = [];
     private double _v;
     private double _d;
     private int _lastRound;
@@ -165,26 +178,26 @@ public sealed class ByzantineSgdRule : IStatefulRule
         var ids = context.RowWorkerIds;
 
         // The round's gradients: pairwise distances, V (if still to estimate) and g_med.
-        var gradientGram = new double[n * n];
-        await rows.GramAsync(gradientGram);
-        var gradientDistances = Distances(gradientGram, n);
+        if (_dots.Length != n)
+            (_gradientGram, _gradientDistances, _dots, _weights) = (new double[n * n], new double[n * n], new double[n], new double[n]);
+        var gradientDistances = _gradientDistances;
+        await rows.GramAsync(_gradientGram);
+        Distances(_gradientGram, n, gradientDistances);
         if (ConfiguredV is null && _v == 0)
             _v = MedianOfMedians(gradientDistances, n);
         var centreG = MajorityPoint(gradientDistances, n, 2 * _v);
 
         // A_i += <g_i, x_t - x_1>; B_i += g_i; a missing worker is credited with g_med.
-        var displacement = new float[_columns];
+        var displacement = _displacement;
+        TensorPrimitives.Subtract(model, _start!, displacement);
         var distanceFromStart = 0.0;
-        for (var j = 0; j < _columns; j++)
-        {
-            displacement[j] = model[j] - _start![j];
-            distanceFromStart += (double)displacement[j] * displacement[j];
-        }
+        foreach (var step in displacement)
+            distanceFromStart += (double)step * step;
         if (ConfiguredD is null)
             _d = Math.Max(_d, Math.Sqrt(distanceFromStart));
-        var dots = new double[n];
+        var dots = _dots;
         await rows.DotsAsync(displacement, dots);
-        var gradient = new float[_columns];
+        var gradient = _gradient;
         for (var i = 0; i < n; i++)
         {
             await rows.CopyRowAsync(i, gradient);
@@ -205,9 +218,9 @@ public sealed class ByzantineSgdRule : IStatefulRule
 
         if (_v > 0)
         {
-            var accumulatorGram = new double[_workers * _workers];
-            await MatrixPasses.Local(_b!, shards: 1, checkFinite: false).GramAsync(accumulatorGram);
-            var accumulatorDistances = Distances(accumulatorGram, _workers);
+            await _accumulatorPasses!.GramAsync(_accumulatorGram);
+            var accumulatorDistances = _accumulatorDistances;
+            Distances(_accumulatorGram, _workers, accumulatorDistances);
 
             var log = Math.Log(16.0 * _workers * Horizon / Delta);
             var thresholdB = 4 * _v * Math.Sqrt(Horizon * log);
@@ -226,7 +239,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
             }
         }
 
-        var weights = new double[n];
+        var weights = _weights;
         for (var i = 0; i < n; i++)
             weights[i] = _good[ids[i]] ? 1.0 / _workers : 0;
         await rows.WeightedSumAsync(weights, output);
@@ -240,8 +253,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
     {
         _a[id] += dot;
         var accumulator = _b!.Row(id);
-        for (var j = 0; j < _columns; j++)
-            accumulator[j] += gradient[j];
+        TensorPrimitives.Add(accumulator, gradient, accumulator);
     }
 
     private void Begin(int workers, int columns, float[] model)
@@ -254,6 +266,12 @@ public sealed class ByzantineSgdRule : IStatefulRule
         _b = new GradientMatrix(workers, columns);
         for (var id = 0; id < workers; id++)
             _b.Row(id).Clear();
+        // The m x m Gram of the accumulators is the rule's largest cost (m^2 d / 2 products a round): it runs on every
+        // core, which leaves its bits unchanged (sums per coordinate block, combined by the fixed tree).
+        var blocks = (columns + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize;
+        _accumulatorPasses = MatrixPasses.Local(_b, Math.Min(Environment.ProcessorCount, blocks), checkFinite: false);
+        (_accumulatorGram, _accumulatorDistances) = (new double[workers * workers], new double[workers * workers]);
+        (_displacement, _gradient) = (new float[columns], new float[columns]);
         _good = new bool[workers];
         Array.Fill(_good, true);
     }
@@ -266,15 +284,13 @@ public sealed class ByzantineSgdRule : IStatefulRule
     }
 
     /// <summary>Euclidean distances ||x_i - x_k|| from a Gram matrix (clamped at 0 against rounding).</summary>
-    private static double[] Distances(double[] gram, int n)
+    private static void Distances(double[] gram, int n, double[] distances)
     {
-        var distances = new double[n * n];
         for (var i = 0; i < n; i++)
         {
             for (var k = 0; k < n; k++)
                 distances[i * n + k] = i == k ? 0 : Math.Sqrt(Math.Max(0, gram[i * n + i] + gram[k * n + k] - 2 * gram[i * n + k]));
         }
-        return distances;
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
 {
     public const string RuleName = "gmom";
 
-    private double[] _mixing = [];
+    private double[]? _spareMixing;
+    private float[] _zeros = [];
 
     /// <param name="f">Byzantine workers to tolerate; needs groups &gt; 2f.</param>
     /// <param name="workers">n, the number of workers of the run (worker ids are 0..n-1).</param>
@@ -143,23 +144,24 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
         for (var s = 0; s < present.Length; s++)
             slot[present[s]] = s;
 
-        // k x n doubles (160 KB at k = 100, n = 200) is a large-object allocation: made once per run, not per round,
-        // because a large object per call brings a full collection every few rounds.
-        if (_mixing.Length != present.Length * n)
-            _mixing = new double[present.Length * n];
-        else
-            Array.Clear(_mixing);
-        var mixing = _mixing;
+        // k x n doubles (160 KB at k = 100, n = 200) is a large object: parked for the next round (see Parked).
+        var mixing = Parked.Take(ref _spareMixing) is { } spare && spare.Length == present.Length * n ? spare : new double[present.Length * n];
+        Array.Clear(mixing);
         for (var i = 0; i < n; i++)
             mixing[slot[groupOf[i]] * n + i] = 1.0 / members[groupOf[i]];
         var means = await rows.MixAsync(mixing, present.Length);
+        Parked.Put(ref _spareMixing, mixing);
 
         // Optional norm trimming: keep[s] = index into the present groups.
         var kept = Enumerable.Range(0, present.Length).ToArray();
         if (Tau is { } tau)
         {
             var squaredNorms = new double[present.Length];
-            await means.SquaredDistancesAsync(new float[rows.Columns], squaredNorms);
+            // Read once into a local: never written after it is made, so concurrent callers may share it.
+            var zeros = _zeros;
+            if (zeros.Length != rows.Columns)
+                _zeros = zeros = new float[rows.Columns];
+            await means.SquaredDistancesAsync(zeros, squaredNorms);
             kept = kept.Where(s => Math.Sqrt(squaredNorms[s]) <= tau).ToArray();
         }
 

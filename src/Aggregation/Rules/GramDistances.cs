@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace FedActors.Aggregation;
 
 /// <summary>
@@ -20,32 +18,39 @@ namespace FedActors.Aggregation;
 /// </remarks>
 internal sealed class GramDistances
 {
-    private readonly double[] _distances;
-    private int[]? _neighbours;
-    private double[]? _sortedDistances;
+    // Buffers for n rows, kept by the instance from call to call (see Parked).
+    private double[] _distances = [];
+    private double[] _squaredNorms = [];
+    private int[] _neighbours = [];
+    private double[] _sortedDistances = [];
+    private bool _neighboursSorted;
 
-    private GramDistances(int rows, double[] distances)
+    /// <summary>n, the number of rows of the last <see cref="ComputeAsync"/>.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>
+    /// One <see cref="IMatrixPasses.GramAsync"/> pass, turned into distances in place; overwrites the distances of the
+    /// previous call (this instance is returned for chaining).
+    /// </summary>
+    public async ValueTask<GramDistances> ComputeAsync(IMatrixPasses rows)
     {
-        Rows = rows;
-        _distances = distances;
-    }
-
-    /// <summary>n, the number of rows.</summary>
-    public int Rows { get; }
-
-    /// <summary>One <see cref="IMatrixPasses.GramAsync"/> pass, turned into distances in place.</summary>
-    public static async ValueTask<GramDistances> ComputeAsync(IMatrixPasses rows)
-    {
+        ArgumentNullException.ThrowIfNull(rows);
         var n = rows.Rows;
-        var matrix = new double[n * n];
-        await rows.GramAsync(matrix);
-        return new GramDistances(n, FromGram(matrix, n));
+        if (_squaredNorms.Length != n)
+        {
+            (_distances, _squaredNorms) = (new double[n * n], new double[n]);
+            (_neighbours, _sortedDistances) = (new int[n * (n - 1)], new double[n * (n - 1)]);
+        }
+        Rows = n;
+        _neighboursSorted = false;
+        await rows.GramAsync(_distances);
+        FromGram(_distances, n, _squaredNorms);
+        return this;
     }
 
     /// <summary>Overwrites the Gram matrix <paramref name="gram"/> (n x n, row-major) with the squared distances.</summary>
-    internal static double[] FromGram(double[] gram, int n)
+    private static void FromGram(double[] gram, int n, double[] squaredNorms)
     {
-        var squaredNorms = new double[n];
         for (var i = 0; i < n; i++)
             squaredNorms[i] = gram[i * n + i];
         for (var i = 0; i < n; i++)
@@ -58,7 +63,6 @@ internal sealed class GramDistances
                 gram[k * n + i] = distance;
             }
         }
-        return gram;
     }
 
     /// <summary>
@@ -101,14 +105,13 @@ internal sealed class GramDistances
         return sum;
     }
 
-    [MemberNotNull(nameof(_neighbours), nameof(_sortedDistances))]
     private void SortNeighbours()
     {
-        if (_neighbours is not null && _sortedDistances is not null)
+        if (_neighboursSorted)
             return;
         var n = Rows;
-        var neighbours = new int[n * (n - 1)];
-        var sorted = new double[n * (n - 1)];
+        var neighbours = _neighbours;
+        var sorted = _sortedDistances;
         for (var i = 0; i < n; i++)
         {
             var start = i * (n - 1);
@@ -133,8 +136,7 @@ internal sealed class GramDistances
                 runStart = runEnd;
             }
         }
-        _neighbours = neighbours;
-        _sortedDistances = sorted;
+        _neighboursSorted = true;
     }
 
     /// <summary>

@@ -13,6 +13,8 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class KrumRule : IAggregationRule
 {
+    private GramDistances? _spareDistances;
+
     public KrumRule(int f)
     {
         ToleranceCheck.NonNegative(f, "krum");
@@ -39,8 +41,9 @@ public sealed class KrumRule : IAggregationRule
     {
         ArgumentNullException.ThrowIfNull(report);
         ToleranceCheck.Rows(this, rows);
-        var distances = await GramDistances.ComputeAsync(rows);
+        var distances = await (Parked.Take(ref _spareDistances) ?? new GramDistances()).ComputeAsync(rows);
         var scores = Scores(distances, F);
+        Parked.Put(ref _spareDistances, distances);
         var selected = GramDistances.Ranking(scores)[0];
         await rows.CopyRowAsync(selected, output);
 

@@ -17,8 +17,9 @@ internal static class Lanczos
     /// Returns the largest eigenvalue of <paramref name="matrix"/> and writes a unit eigenvector into
     /// <paramref name="vector"/>, which on entry holds the start vector (a warm start from a nearby matrix converges in a
     /// few steps; a zero start falls back to the diagonal). The result is 0 with a zero vector for the zero matrix.
+    /// <paramref name="basis"/>, when given, is the Krylov basis's scratch of at least <see cref="BasisLength"/> values.
     /// </summary>
-    public static double TopEigenpair(double[] matrix, int n, double[] vector)
+    public static double TopEigenpair(double[] matrix, int n, double[] vector, double[]? basis = null)
     {
         if (Normalize(vector, n) == 0)
         {
@@ -32,7 +33,8 @@ internal static class Lanczos
         }
 
         var steps = Math.Min(n, MaxSteps);
-        var basis = new double[(steps + 1) * n];
+        if (basis is null || basis.Length < BasisLength(n))
+            basis = new double[BasisLength(n)];
         var alpha = new double[steps];
         var beta = new double[steps];
         var product = new double[n];
@@ -89,6 +91,9 @@ internal static class Lanczos
         }
         return Math.Max(theta, 0);
     }
+
+    /// <summary>The scratch <see cref="TopEigenpair"/> needs for the basis of an n x n matrix.</summary>
+    public static int BasisLength(int n) => (Math.Min(n, MaxSteps) + 1) * n;
 
     private static void Multiply(double[] matrix, int n, ReadOnlySpan<double> x, double[] y)
     {

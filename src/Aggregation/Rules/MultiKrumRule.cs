@@ -18,6 +18,8 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class MultiKrumRule : IAggregationRule
 {
+    private GramDistances? _spareDistances;
+
     /// <param name="f">Byzantine rows to tolerate.</param>
     /// <param name="m">Rows averaged; null for n - f of the rows of each call.</param>
     public MultiKrumRule(int f, int? m = null)
@@ -55,8 +57,9 @@ public sealed class MultiKrumRule : IAggregationRule
         ToleranceCheck.Rows(this, rows);
         var n = rows.Rows;
         var m = M ?? n - F;
-        var distances = await GramDistances.ComputeAsync(rows);
+        var distances = await (Parked.Take(ref _spareDistances) ?? new GramDistances()).ComputeAsync(rows);
         var ranking = GramDistances.Ranking(KrumRule.Scores(distances, F));
+        Parked.Put(ref _spareDistances, distances);
         var weights = new double[n];
         for (var r = 0; r < m; r++)
             weights[ranking[r]] = 1.0 / m;

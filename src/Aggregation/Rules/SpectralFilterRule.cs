@@ -47,6 +47,8 @@ namespace FedActors.Aggregation;
 /// </remarks>
 public sealed class SpectralFilterRule : IAggregationRule
 {
+    private Workspace? _spareWorkspace;
+
     public const string RuleName = "filter";
 
     /// <summary>Default C of the auto threshold.</summary>
@@ -114,10 +116,12 @@ public sealed class SpectralFilterRule : IAggregationRule
         ToleranceCheck.Rows(this, rows, output);
         ArgumentNullException.ThrowIfNull(report);
         var n = rows.Rows;
-        var gram = new double[n * n];
-        await rows.GramAsync(gram);
+        // Three n x n matrices and the Lanczos basis, large objects from n = 103 on: parked for the next call.
+        var state = Parked.Take(ref _spareWorkspace) is { } spare && spare.Rows == n ? spare : new Workspace(n);
+        await rows.GramAsync(state.Gram);
 
-        var weights = Filter(gram, n, rows.Columns, out var iterations, out var lambda, out var converged);
+        var weights = Filter(state, rows.Columns, out var iterations, out var lambda, out var converged);
+        Parked.Put(ref _spareWorkspace, state);
 
         await rows.WeightedSumAsync(weights, output);
         weights.CopyTo(report.Weights);
@@ -127,12 +131,14 @@ public sealed class SpectralFilterRule : IAggregationRule
     }
 
     /// <summary>The filter on the Gram matrix alone; returns the final normalised weights.</summary>
-    internal double[] Filter(double[] gram, int n, int d, out int iterations, out double lambda, out bool converged)
+    private double[] Filter(Workspace state, int d, out int iterations, out double lambda, out bool converged)
     {
+        var (gram, n) = (state.Gram, state.Rows);
         var variance = Threshold is null ? HonestVariance(gram, n, d) : 0;
         var c = new double[n];
         Array.Fill(c, 1.0);
-        var state = new Workspace(n);
+        // The first direction starts from the diagonal, whatever an earlier call left.
+        Array.Clear(state.Vector);
         iterations = 0;
         converged = false;
         while (true)
@@ -271,11 +277,14 @@ public sealed class SpectralFilterRule : IAggregationRule
             if (c[i] == 0)
                 state.Vector[i] = 0;
         }
-        return Lanczos.TopEigenpair(state.Weighted, n, state.Vector);
+        return Lanczos.TopEigenpair(state.Weighted, n, state.Vector, state.Basis);
     }
 
     private sealed class Workspace(int n)
     {
+        public int Rows { get; } = n;
+        public double[] Gram { get; } = new double[n * n];
+        public double[] Basis { get; } = new double[Lanczos.BasisLength(n)];
         public double[] Centred { get; } = new double[n * n];
         public double[] Weighted { get; } = new double[n * n];
         public double[] RootWeights { get; } = new double[n];

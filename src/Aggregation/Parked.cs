@@ -1,0 +1,14 @@
+namespace FedActors.Aggregation;
+
+/// <summary>
+/// One parked scratch object per rule instance: a stateless rule reuses its large scratch (n x n distances, a mixing
+/// matrix: large objects from n = 103 on, and a large object per round brings a full collection every few rounds)
+/// and still serves concurrent callers, each of which takes the parked object or, while another caller holds it,
+/// makes its own.
+/// </summary>
+internal static class Parked
+{
+    public static T? Take<T>(ref T? slot) where T : class => Interlocked.Exchange(ref slot, null);
+
+    public static void Put<T>(ref T? slot, T value) where T : class => Volatile.Write(ref slot, value);
+}
