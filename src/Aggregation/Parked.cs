@@ -2,9 +2,10 @@ namespace FedActors.Aggregation;
 
 /// <summary>
 /// One parked scratch object per rule instance: a stateless rule reuses its large scratch (n x n distances, a mixing
-/// matrix: large objects from n = 103 on, and a large object per round brings a full collection every few rounds)
-/// and still serves concurrent callers, each of which takes the parked object or, while another caller holds it,
-/// makes its own.
+/// matrix: an n x n matrix of doubles is a large object from n = 104 on, and a large object per round brings a full
+/// collection every few rounds) and still serves concurrent callers, each of which takes the parked object or, while
+/// another caller holds it, makes its own. The scratch is sized for one row count: a round with another count replaces
+/// it.
 /// </summary>
 internal static class Parked
 {

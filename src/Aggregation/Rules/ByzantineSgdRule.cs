@@ -47,7 +47,8 @@ namespace FedActors.Aggregation;
 /// <para>State (<see cref="IStatefulRule"/>): x_1, A (double per worker), B (a TotalWorkers x d
 /// <see cref="GradientMatrix"/> indexed by worker id, float sums: a relative rounding of about 6e-8 sqrt(t) of
 /// ||B_i||, far below T_B), the good set, V and D. The B state is in-process: its Gram matrix is computed by
-/// <see cref="MatrixPasses.Local"/> with one shard per core; a cluster deployment would shard this state with the rows.</para>
+/// <see cref="MatrixPasses.Local"/> with one shard per core (at most one per 1024-coordinate block); a cluster
+/// deployment would shard this state with the rows.</para>
 /// <para>Weights: 1/m for each present good row (so they sum to the present good fraction, not to 1), 0 for rows of
 /// removed workers (<see cref="IsGood"/> tells the good set). Iterations 0, Objective NaN (no objective).</para>
 /// <para>The paper's projected step onto ||x - x_1|| &lt;= D belongs to the optimizer, not to this rule.</para>
@@ -65,8 +66,9 @@ public sealed class ByzantineSgdRule : IStatefulRule
     private GradientMatrix? _b;
     private MatrixPasses? _accumulatorPasses;
     private bool[] _good = [];
-    // Buffers kept across rounds: the two d-vectors and the m x m matrices are large objects at any real size
-    // (8 MB each at m = 1000), and a large object per call brings full collections every few rounds.
+    // Buffers kept across rounds: the two d-vectors and the two m x m matrices are large objects at any real size
+    // (8 MB each at m = 1000), the n x n ones from n = 104 on, and a large object per call brings full collections
+    // every few rounds.
     private float[] _displacement = [];
     private float[] _gradient = [];
     private double[] _accumulatorGram = [];
@@ -146,6 +148,12 @@ public sealed class ByzantineSgdRule : IStatefulRule
     /// <summary>Whether worker <paramref name="id"/> is still in the good set (true before the first round).</summary>
     public bool IsGood(int id) => _good.Length == 0 || _good[id];
 
+    /// <summary>
+    /// Shards of the accumulators' Gram pass (default: one per core, at most one per coordinate block); the bits do not
+    /// depend on it, which the tests check by setting it.
+    /// </summary>
+    internal int? AccumulatorShards { get; init; }
+
     /// <summary>A_i of worker <paramref name="id"/>.</summary>
     public double AccumulatorA(int id) => _a[id];
 
@@ -191,8 +199,8 @@ public sealed class ByzantineSgdRule : IStatefulRule
         var displacement = _displacement;
         TensorPrimitives.Subtract(model, _start!, displacement);
         var distanceFromStart = 0.0;
-        foreach (var step in displacement)
-            distanceFromStart += (double)step * step;
+        foreach (var offset in displacement)
+            distanceFromStart += (double)offset * offset;
         if (ConfiguredD is null)
             _d = Math.Max(_d, Math.Sqrt(distanceFromStart));
         var dots = _dots;
@@ -269,7 +277,7 @@ public sealed class ByzantineSgdRule : IStatefulRule
         // The m x m Gram of the accumulators is the rule's largest cost (m^2 d / 2 products a round): it runs on every
         // core, which leaves its bits unchanged (sums per coordinate block, combined by the fixed tree).
         var blocks = (columns + CoordinatePartition.BlockSize - 1) / CoordinatePartition.BlockSize;
-        _accumulatorPasses = MatrixPasses.Local(_b, Math.Min(Environment.ProcessorCount, blocks), checkFinite: false);
+        _accumulatorPasses = MatrixPasses.Local(_b, Math.Min(AccumulatorShards ?? Environment.ProcessorCount, blocks), checkFinite: false);
         (_accumulatorGram, _accumulatorDistances) = (new double[workers * workers], new double[workers * workers]);
         (_displacement, _gradient) = (new float[columns], new float[columns]);
         _good = new bool[workers];

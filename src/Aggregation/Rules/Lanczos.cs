@@ -33,8 +33,9 @@ internal static class Lanczos
         }
 
         var steps = Math.Min(n, MaxSteps);
-        if (basis is null || basis.Length < BasisLength(n))
-            basis = new double[BasisLength(n)];
+        basis ??= new double[BasisLength(n)];
+        if (basis.Length < BasisLength(n))
+            throw new ArgumentException($"the basis needs {BasisLength(n)} values, it has {basis.Length}", nameof(basis));
         var alpha = new double[steps];
         var beta = new double[steps];
         var product = new double[n];

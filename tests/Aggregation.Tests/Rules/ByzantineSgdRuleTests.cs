@@ -328,12 +328,12 @@ public class ByzantineSgdRuleTests
     }
 
     [Fact]
-    public void One_shard_and_seven_shards_give_the_same_bits()
+    public void One_shard_and_seven_shards_of_the_rows_and_of_the_accumulators_give_the_same_bits()
     {
         const int m = 6, d = 7000;
         var scenario = Scenario(m, d, 3, seed: 9, sigma: 0.01, (id, _, honest) => id == 5 ? Shifted(honest, 50, 3) : null);
-        var one = new ByzantineSgdRule(1);
-        var seven = new ByzantineSgdRule(1);
+        var one = new ByzantineSgdRule(1) { AccumulatorShards = 1 };
+        var seven = new ByzantineSgdRule(1) { AccumulatorShards = 7 };
         for (var t = 0; t < scenario.Count; t++)
         {
             var a = Run(one, scenario[t], m, t + 1, shards: 1);

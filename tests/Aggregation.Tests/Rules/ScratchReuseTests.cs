@@ -48,29 +48,42 @@ public class ScratchReuseTests
             // Wide enough rows that the callers' passes overlap.
             .Select(r => Round(PresentWorkers[r % PresentWorkers.Length], seed: 100 + r, columns: 3000))
             .ToArray();
-        var expected = rounds.Select(round => Run(Create(step), round.Matrix, round.Context).Output).ToArray();
+        var expected = rounds.Select(round => Run(Create(step), round.Matrix, round.Context)).ToArray();
 
+        // The rule or pre-aggregation step is shared; the pipeline around it (which keeps the rule's report for
+        // mapping weights back) is the caller's own.
         var shared = Create(step);
-        var outputs = new float[rounds.Length][];
+        var results = new (float[] Output, double[] Weights)[rounds.Length];
         // The callers start each call together, so that their calls overlap.
         using var start = new Barrier(callers);
         var tasks = Enumerable.Range(0, callers).Select(caller => Task.Factory.StartNew(() =>
         {
-            for (var r = caller; r < rounds.Length; r += callers)
+            try
             {
-                start.SignalAndWait();
-                outputs[r] = Run(shared, rounds[r].Matrix, rounds[r].Context).Output;
+                for (var r = caller; r < rounds.Length; r += callers)
+                {
+                    start.SignalAndWait();
+                    results[r] = Run(new AggregationPipeline(shared.Pre, shared.Rule), rounds[r].Matrix, rounds[r].Context);
+                }
+            }
+            finally
+            {
+                // A caller that throws must not leave the others waiting for it.
+                start.RemoveParticipant();
             }
         }, TaskCreationOptions.LongRunning));
         await Task.WhenAll(tasks);
 
         for (var r = 0; r < rounds.Length; r++)
-            Assert.Equal(TestData.Bits(expected[r]), TestData.Bits(outputs[r]));
+        {
+            Assert.Equal(TestData.Bits(expected[r].Output), TestData.Bits(results[r].Output));
+            Assert.Equal(expected[r].Weights, results[r].Weights);
+        }
     }
 
-    private static AggregationPipeline Create(string step) => step == "nnm"
-        ? new AggregationPipeline([new NearestNeighbourMixing(F)], new MeanRule())
-        : new AggregationPipeline([], AggregationRules.Create(step, F, Workers));
+    private static (IPreAggregator[] Pre, IAggregationRule Rule) Create(string step) => step == "nnm"
+        ? ([new NearestNeighbourMixing(F)], new MeanRule())
+        : ([], AggregationRules.Create(step, F, Workers));
 
     private static (GradientMatrix Matrix, AggregationContext Context) Round(int[] present, int seed, int columns = 37)
     {
@@ -78,6 +91,10 @@ public class ScratchReuseTests
         var context = new AggregationContext(1, Workers, present, null, new Random(seed));
         return (TestData.Matrix(rows), context);
     }
+
+    private static (float[] Output, double[] Weights) Run((IPreAggregator[] Pre, IAggregationRule Rule) step,
+        GradientMatrix matrix, AggregationContext context) =>
+        Run(new AggregationPipeline(step.Pre, step.Rule), matrix, context);
 
     private static (float[] Output, double[] Weights) Run(AggregationPipeline pipeline, GradientMatrix matrix, AggregationContext context)
     {
