@@ -12,4 +12,14 @@ internal static class Parked
     public static T? Take<T>(ref T? slot) where T : class => Interlocked.Exchange(ref slot, null);
 
     public static void Put<T>(ref T? slot, T value) where T : class => Volatile.Write(ref slot, value);
+
+    /// <summary>The parked array, zeroed, if it has <paramref name="length"/> elements; otherwise a new one.</summary>
+    public static T[] TakeCleared<T>(ref T[]? slot, int length)
+    {
+        var array = Take(ref slot);
+        if (array is null || array.Length != length)
+            return new T[length];
+        Array.Clear(array);
+        return array;
+    }
 }

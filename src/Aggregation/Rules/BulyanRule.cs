@@ -62,8 +62,7 @@ public sealed class BulyanRule : IAggregationRule
         Parked.Put(ref _spareDistances, distances);
         var theta = n - 2 * F;
 
-        var mixing = Parked.Take(ref _spareMixing) is { } spare && spare.Length == theta * n ? spare : new double[theta * n];
-        Array.Clear(mixing);
+        var mixing = Parked.TakeCleared(ref _spareMixing, theta * n);
         var next = 0;
         for (var i = 0; i < n; i++)
         {

@@ -154,6 +154,11 @@ public sealed class ByzantineSgdRule : IStatefulRule
     /// </summary>
     internal int? AccumulatorShards { get; init; }
 
+    /// <summary>
+    /// The last B test's ||B_i - B_k|| for all m x m pairs (empty before the first round, zeros until the first B test).
+    /// </summary>
+    internal ReadOnlySpan<double> AccumulatorDistances => _accumulatorDistances;
+
     /// <summary>A_i of worker <paramref name="id"/>.</summary>
     public double AccumulatorA(int id) => _a[id];
 

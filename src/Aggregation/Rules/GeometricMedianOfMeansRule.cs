@@ -145,8 +145,7 @@ public sealed class GeometricMedianOfMeansRule : IAggregationRule
             slot[present[s]] = s;
 
         // k x n doubles (160 KB at k = 100, n = 200) is a large object: parked for the next round (see Parked).
-        var mixing = Parked.Take(ref _spareMixing) is { } spare && spare.Length == present.Length * n ? spare : new double[present.Length * n];
-        Array.Clear(mixing);
+        var mixing = Parked.TakeCleared(ref _spareMixing, present.Length * n);
         for (var i = 0; i < n; i++)
             mixing[slot[groupOf[i]] * n + i] = 1.0 / members[groupOf[i]];
         var means = await rows.MixAsync(mixing, present.Length);

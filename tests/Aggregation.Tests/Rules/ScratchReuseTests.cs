@@ -63,7 +63,7 @@ public class ScratchReuseTests
                 for (var r = caller; r < rounds.Length; r += callers)
                 {
                     start.SignalAndWait();
-                    results[r] = Run(new AggregationPipeline(shared.Pre, shared.Rule), rounds[r].Matrix, rounds[r].Context);
+                    results[r] = Run(shared, rounds[r].Matrix, rounds[r].Context);
                 }
             }
             finally
@@ -92,14 +92,12 @@ public class ScratchReuseTests
         return (TestData.Matrix(rows), context);
     }
 
+    /// <summary>One call through a pipeline of its own around the (possibly shared) step and rule.</summary>
     private static (float[] Output, double[] Weights) Run((IPreAggregator[] Pre, IAggregationRule Rule) step,
-        GradientMatrix matrix, AggregationContext context) =>
-        Run(new AggregationPipeline(step.Pre, step.Rule), matrix, context);
-
-    private static (float[] Output, double[] Weights) Run(AggregationPipeline pipeline, GradientMatrix matrix, AggregationContext context)
+        GradientMatrix matrix, AggregationContext context)
     {
         var output = new float[matrix.Columns];
-        var report = pipeline.Aggregate(matrix, output, context);
+        var report = new AggregationPipeline(step.Pre, step.Rule).Aggregate(matrix, output, context);
         return (output, report.Weights.ToArray());
     }
 }
