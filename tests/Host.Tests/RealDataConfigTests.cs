@@ -152,4 +152,34 @@ public sealed class RealDataConfigTests : IDisposable
         Assert.All(experiment.Workers, w => Assert.InRange(w.Shard.Select(i => labels[i]).Distinct().Count(), 1, 4));
         Assert.Equal(10, experiment.Workers.SelectMany(w => w.Shard).Select(i => labels[i]).Distinct().Count());
     }
+
+    [Fact]
+    public void Standardized_pixels_give_the_workers_features_of_mean_zero_and_deviation_one()
+    {
+        var unit = Parse(Fashion, "fedactors.task.fashion-mnist.train-samples=2000", "fedactors.task.fashion-mnist.test-samples=100");
+        var standardized = Parse(Fashion, "fedactors.task.fashion-mnist.train-samples=2000", "fedactors.task.fashion-mnist.test-samples=100",
+            "fedactors.task.fashion-mnist.pixels=standardized");
+        Assert.False(Assert.IsType<FashionMnistTask>(unit.Task).Standardized);
+        Assert.True(Assert.IsType<FashionMnistTask>(standardized.Task).Standardized);
+
+        var raw = Experiment.Build(unit).Workers[0].Data.Features;
+        var scaled = Experiment.Build(standardized).Workers[0].Data.Features;
+
+        Assert.InRange(raw.Min(), 0f, 0f);
+        Assert.InRange(raw.Max(), 1f, 1f);
+        double mean = scaled.Average(x => (double)x);
+        double deviation = Math.Sqrt(scaled.Sum(x => (x - mean) * (x - mean)) / (scaled.Length - 1));
+        Assert.InRange(mean, -1e-6, 1e-6);
+        Assert.InRange(deviation, 1 - 1e-6, 1 + 1e-6);
+        // A black pixel lands at minus the training mean over the deviation, for every image alike.
+        Assert.Equal(scaled.Min(), scaled[Array.IndexOf(raw, 0f)]);
+    }
+
+    [Fact]
+    public void An_unknown_pixel_scaling_is_refused_at_its_key()
+    {
+        var error = Invalid(Fashion, "fedactors.task.fashion-mnist.pixels=whitened");
+        Assert.Equal("fedactors.task.fashion-mnist.pixels", error.KeyPath);
+        Assert.Contains("standardized", error.Message);
+    }
 }

@@ -35,11 +35,12 @@ public sealed record LinearRegressionTask(int Dimension, int TrainSamples, int T
 public sealed record LogisticRegressionTask(int Dimension, int Classes, int TrainSamples, int TestSamples, double Separation)
     : TaskSettings("logistic-regression", Dimension, Classes, TrainSamples, TestSamples);
 
-/// <summary>Fashion-MNIST from the files in <paramref name="Directory"/>: the first TrainSamples and TestSamples of each split.</summary>
 public sealed record StrictSaddleTask(int Dimension, int TrainSamples, double NoiseStd)
     : TaskSettings("strict-saddle", Dimension, 0, TrainSamples, 0);
 
-public sealed record FashionMnistTask(string Directory, int TrainSamples, int TestSamples)
+/// <summary>Fashion-MNIST from the files in <paramref name="Directory"/>: the first TrainSamples and TestSamples of each split.</summary>
+/// <param name="Standardized">Pixels standardised with the training set's mean and deviation rather than scaled to [0, 1].</param>
+public sealed record FashionMnistTask(string Directory, int TrainSamples, int TestSamples, bool Standardized)
     : TaskSettings("fashion-mnist", FedActors.Learning.FashionMnist.FeatureCount, FedActors.Learning.FashionMnist.ClassCount,
         TrainSamples, TestSamples);
 

@@ -10,6 +10,8 @@ public static class ExperimentSettingsParser
 {
     public static IReadOnlyList<string> TaskNames { get; } = ["linear-regression", "logistic-regression", "fashion-mnist", "strict-saddle"];
 
+    public static IReadOnlyList<string> PixelScalings { get; } = ["unit", "standardized"];
+
     public static IReadOnlyList<string> PartitionNames { get; } = ["iid", "dirichlet", "label-shards"];
 
     /// <summary>Tags that derive the data and training seeds from seed.base, so the two never share a stream.</summary>
@@ -120,7 +122,8 @@ public static class ExperimentSettingsParser
         if (train < workers)
             throw new ConfigException($"{prefix}.train-samples", $"{train} samples cannot give each of {workers} workers at least one");
         var test = SampleLimit(read, $"{prefix}.test-samples", testAvailable, "test");
-        return new FashionMnistTask(directory, train, test);
+        var standardized = read.OneOf($"{prefix}.pixels", PixelScalings) == "standardized";
+        return new FashionMnistTask(directory, train, test, standardized);
     }
 
     /// <summary>A number of leading samples to use, where "all" and 0 mean every sample the files hold.</summary>

@@ -173,6 +173,10 @@ public sealed class Experiment
     {
         var data = ExperimentSettingsParser.DataFiles("fedactors.task.fashion-mnist.path",
             () => FashionMnist.Load(t.Directory, t.TrainSamples, t.TestSamples));
+        if (t.Standardized)
+        {
+            data = data.Standardized();
+        }
         return (new SoftmaxRegressionModel(data.Train.FeatureCount, data.Train.ClassCount), data.Train, data.Test, null);
     }
 

@@ -30,4 +30,31 @@ public class DatasetTests
         Assert.Throws<ArgumentException>(() => new Dataset(2, 1, [1, 2], [0, 0.5f], 2));
         Assert.Throws<ArgumentException>(() => new Dataset(2, 1, [1, 2], [0, -1], 2));
     }
+
+    [Fact]
+    public void Standardized_maps_both_splits_with_the_pooled_training_mean_and_sample_deviation()
+    {
+        // Training features 0, 1, 2, 3, 4, 5: mean 2.5, squared deviations sum to 17.5, sample deviation sqrt(3.5).
+        var train = new Dataset(3, 2, [0, 1, 2, 3, 4, 5], [1, 0, 1], classCount: 2);
+        var test = new Dataset(1, 2, [2.5f, 6], [0], classCount: 2);
+
+        var scaled = new ClassificationData(train, test).Standardized();
+
+        double deviation = Math.Sqrt(3.5);
+        float[] expectedTrain = [.. new[] { 0, 1, 2, 3, 4, 5 }.Select(x => (float)((x - 2.5) / deviation))];
+        Assert.Equal(expectedTrain, scaled.Train.Features);
+        Assert.Equal([0f, (float)(3.5 / deviation)], scaled.Test.Features);
+        Assert.Equal(train.Targets, scaled.Train.Targets);
+        Assert.Equal((2, 2), (scaled.Test.FeatureCount, scaled.Test.ClassCount));
+        // The originals are shared with other users of the data, so they stay as they were.
+        Assert.Equal([0f, 1, 2, 3, 4, 5], train.Features);
+    }
+
+    [Fact]
+    public void Standardized_refuses_training_features_without_spread()
+    {
+        var flat = new Dataset(2, 2, [0.5f, 0.5f, 0.5f, 0.5f], [0, 1], classCount: 2);
+        var error = Assert.Throws<InvalidOperationException>(() => new ClassificationData(flat, flat).Standardized());
+        Assert.Contains("all equal (0.5)", error.Message);
+    }
 }
