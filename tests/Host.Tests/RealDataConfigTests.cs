@@ -182,4 +182,19 @@ public sealed class RealDataConfigTests : IDisposable
         Assert.Equal("fedactors.task.fashion-mnist.pixels", error.KeyPath);
         Assert.Contains("standardized", error.Message);
     }
+
+    [Theory]
+    [InlineData("he-uniform", LeNetInitialization.HeUniform)]
+    [InlineData("torch-default", LeNetInitialization.TorchDefault)]
+    public void The_lenet_initialization_reaches_the_model(string name, LeNetInitialization expected)
+    {
+        var settings = Parse(Fashion, "fedactors.model.name=lenet", $"fedactors.model.lenet.init={name}",
+            "fedactors.task.fashion-mnist.train-samples=400", "fedactors.task.fashion-mnist.test-samples=10");
+        Assert.Equal(expected, settings.Model.LeNetInitialization);
+        Assert.Equal(expected, Assert.IsType<LeNetModel>(Experiment.Build(settings).Model).Initialization);
+
+        var error = Invalid(Fashion, "fedactors.model.name=lenet", "fedactors.model.lenet.init=xavier");
+        Assert.Equal("fedactors.model.lenet.init", error.KeyPath);
+        Assert.Contains("torch-default", error.Message);
+    }
 }

@@ -60,8 +60,12 @@ public sealed record ModelSettings(string Name, IReadOnlyList<int> Hidden)
     /// <summary>The lenet widths and dropout (conv1, conv2, hidden, dropout).</summary>
     public (int Conv1, int Conv2, int Hidden, double Dropout) LeNet { get; init; } = (64, 64, 1024, 0.5);
 
+    /// <summary>How the lenet's parameters start (model.lenet.init).</summary>
+    public FedActors.Learning.LeNetInitialization LeNetInitialization { get; init; }
+
     public bool Equals(ModelSettings? other) =>
-        other is not null && Name == other.Name && Hidden.SequenceEqual(other.Hidden) && LeNet == other.LeNet;
+        other is not null && Name == other.Name && Hidden.SequenceEqual(other.Hidden) && LeNet == other.LeNet
+        && LeNetInitialization == other.LeNetInitialization;
 
     public override int GetHashCode() => HashCode.Combine(Name, Hidden.Count);
 }

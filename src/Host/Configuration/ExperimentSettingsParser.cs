@@ -12,6 +12,8 @@ public static class ExperimentSettingsParser
 
     public static IReadOnlyList<string> PixelScalings { get; } = ["unit", "standardized"];
 
+    public static IReadOnlyList<string> LeNetInitializations { get; } = ["he-uniform", "torch-default"];
+
     public static IReadOnlyList<string> PartitionNames { get; } = ["iid", "dirichlet", "label-shards"];
 
     /// <summary>Tags that derive the data and training seeds from seed.base, so the two never share a stream.</summary>
@@ -82,6 +84,9 @@ public static class ExperimentSettingsParser
             LeNet = (read.Int("fedactors.model.lenet.conv1", min: 1), read.Int("fedactors.model.lenet.conv2", min: 1),
                 read.Int("fedactors.model.lenet.hidden", min: 1),
                 read.Double("fedactors.model.lenet.dropout", min: 0, max: 1, maxExclusive: true)),
+            LeNetInitialization = read.OneOf("fedactors.model.lenet.init", LeNetInitializations) == "torch-default"
+                ? LeNetInitialization.TorchDefault
+                : LeNetInitialization.HeUniform,
         };
     }
 

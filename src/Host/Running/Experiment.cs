@@ -61,7 +61,8 @@ public sealed class Experiment
         if (settings.Model.Name == "lenet")
         {
             var (conv1, conv2, hidden, dropout) = settings.Model.LeNet;
-            model = new LeNetModel(conv1, conv2, hidden, dropout, settings.Task.Classes, dropoutSeed: SeedMixer.Derive(settings.TrainingSeed, DropoutTag));
+            model = new LeNetModel(conv1, conv2, hidden, dropout, settings.Task.Classes,
+                dropoutSeed: SeedMixer.Derive(settings.TrainingSeed, DropoutTag), settings.Model.LeNetInitialization);
         }
         var shards = Partition(settings, train);
         var roster = new ByzantineRoster(settings.Workers, settings.Byzantine, settings.Attack.Membership,

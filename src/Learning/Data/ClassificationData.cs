@@ -25,7 +25,8 @@ public sealed record ClassificationData(Dataset Train, Dataset Test)
     {
         if (features.Length < 2)
         {
-            return (features.Length == 1 ? features[0] : 0, 0);
+            throw new InvalidOperationException(
+                $"Standardising needs at least two training features to measure their spread; there are {features.Length}.");
         }
         double sum = 0;
         foreach (var x in features)

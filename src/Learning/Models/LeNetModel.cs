@@ -27,7 +27,8 @@ namespace FedActors.Learning;
 /// passes no random source, so the mask of a hidden unit is a hash of (seed, a fingerprint of the batch's row ids, the
 /// sample's position in the batch, the unit): the same call gives the same bits, while different mini-batches, and the
 /// same row drawn in different batches, get fresh masks.</para>
-/// <para>Weights start He-uniform, U(-sqrt(6 / fan_in), sqrt(6 / fan_in)), biases at zero.</para>
+/// <para>Weights start He-uniform, U(-sqrt(6 / fan_in), sqrt(6 / fan_in)), biases at zero; or as PyTorch's layers
+/// start (<see cref="LeNetInitialization.TorchDefault"/>).</para>
 /// </remarks>
 public sealed class LeNetModel : IClassifier
 {
@@ -44,8 +45,10 @@ public sealed class LeNetModel : IClassifier
     private readonly System.Collections.Concurrent.ConcurrentBag<Workspace> _spare = [];
 
     public LeNetModel(int conv1Filters, int conv2Filters, int hidden, double dropout = 0, int classes = 10,
-        ulong dropoutSeed = 0)
+        ulong dropoutSeed = 0, LeNetInitialization initialization = LeNetInitialization.HeUniform)
     {
+        if (!Enum.IsDefined(initialization))
+            throw new ArgumentOutOfRangeException(nameof(initialization), initialization, "not a LeNet initialization");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(conv1Filters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(conv2Filters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
@@ -57,6 +60,7 @@ public sealed class LeNetModel : IClassifier
         Hidden = hidden;
         Dropout = dropout;
         Classes = classes;
+        Initialization = initialization;
         _seed = dropoutSeed;
         long offset = 0;
         int Take(long length)
@@ -75,6 +79,8 @@ public sealed class LeNetModel : IClassifier
         _b4 = Take(classes);
         ParameterCount = checked((int)offset);
     }
+
+    public LeNetInitialization Initialization { get; }
 
     /// <summary>The model of the block-coordinate geometric median paper: 64, 64, 1024, dropout 0.5, 10 classes.</summary>
     public static LeNetModel Paper(ulong dropoutSeed = 0) => new(64, 64, 1024, 0.5, 10, dropoutSeed);
@@ -107,16 +113,21 @@ public sealed class LeNetModel : IClassifier
         if (parameters.Length != ParameterCount)
             throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         parameters.Clear();
-        Fill(parameters.Slice(_w1, _b1 - _w1), Taps, random);
-        Fill(parameters.Slice(_w2, _b2 - _w2), Conv1Filters * Taps, random);
-        Fill(parameters.Slice(_w3, _b3 - _w3), FlatFeatures, random);
-        Fill(parameters.Slice(_w4, _b4 - _w4), Hidden, random);
+        // Each layer's weights are followed by its biases in the vector, so one slice from the weights to the next
+        // layer's weights is the layer's weights and biases; He-uniform draws only the weights, so its draws stay
+        // what they were before the PyTorch option existed.
+        var torch = Initialization == LeNetInitialization.TorchDefault;
+        Layer(parameters, _w1, _b1, _w2, Taps, torch, random);
+        Layer(parameters, _w2, _b2, _w3, Conv1Filters * Taps, torch, random);
+        Layer(parameters, _w3, _b3, _w4, FlatFeatures, torch, random);
+        Layer(parameters, _w4, _b4, ParameterCount, Hidden, torch, random);
 
-        static void Fill(Span<float> weights, int fanIn, Random random)
+        static void Layer(Span<float> parameters, int weights, int biases, int end, int fanIn, bool torch, Random random)
         {
-            var limit = Math.Sqrt(6.0 / fanIn);
-            for (var k = 0; k < weights.Length; k++)
-                weights[k] = (float)((2 * random.NextDouble() - 1) * limit);
+            var limit = torch ? 1 / Math.Sqrt(fanIn) : Math.Sqrt(6.0 / fanIn);
+            var drawn = parameters[weights..(torch ? end : biases)];
+            for (var k = 0; k < drawn.Length; k++)
+                drawn[k] = (float)((2 * random.NextDouble() - 1) * limit);
         }
     }
 

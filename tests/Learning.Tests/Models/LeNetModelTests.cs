@@ -50,6 +50,33 @@ public class LeNetModelTests
     }
 
     [Theory]
+    [InlineData(LeNetInitialization.HeUniform)]
+    [InlineData(LeNetInitialization.TorchDefault)]
+    public void Initialization_draws_each_layer_in_order_at_its_fan_in_scale(LeNetInitialization initialization)
+    {
+        // Layers (fan-in, weights, biases) of LeNet(2, 3, 8): conv1 (25, 50, 2), conv2 (50, 150, 3), fc1 (48, 384, 8),
+        // fc2 (8, 80, 10). He-uniform draws the weights at sqrt(6 / fan_in) and leaves biases 0; PyTorch's default
+        // draws the weights and then the biases at 1 / sqrt(fan_in).
+        var model = new LeNetModel(2, 3, 8, initialization: initialization);
+        var parameters = new float[model.ParameterCount];
+        parameters.AsSpan().Fill(float.NaN);
+        model.Initialize(parameters, new DeterministicRandom(17));
+
+        var torch = initialization == LeNetInitialization.TorchDefault;
+        var expected = new List<float>();
+        var random = new DeterministicRandom(17);
+        foreach (var (fanIn, weights, biases) in new[] { (25, 50, 2), (50, 150, 3), (48, 384, 8), (8, 80, 10) })
+        {
+            var limit = torch ? 1 / Math.Sqrt(fanIn) : Math.Sqrt(6.0 / fanIn);
+            for (var k = 0; k < weights; k++)
+                expected.Add((float)((2 * random.NextDouble() - 1) * limit));
+            for (var k = 0; k < biases; k++)
+                expected.Add(torch ? (float)((2 * random.NextDouble() - 1) * limit) : 0f);
+        }
+        Assert.Equal(expected, parameters);
+    }
+
+    [Theory]
     // Two and three filters run the convolutions' single-row tiles only.
     [InlineData(2, 3, 41ul, 1e-3)]
     // Five conv1 filters: one tile of four output rows plus a single row; six conv2 filters likewise. The step is
