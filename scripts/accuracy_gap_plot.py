@@ -5,7 +5,8 @@
         "geometric median=results/bgmd-lenet-fixed-noise-50ep/geometric-median" \
         "median=results/bgmd-lenet-fixed-noise-50ep/median" --title "LeNet, 40 % fixed additive noise, 50 epochs"
 
-The gap panel uses the rounds every run evaluated. Needs Debian's matplotlib (apt-get install python3-matplotlib).
+The gap panel uses the rounds both runs evaluated. With --pairs the runs go in pairs (reference, other), and the gap
+panel shows each pair's own difference instead of every run's difference to the first. Needs Debian's matplotlib (apt-get install python3-matplotlib).
 """
 import argparse
 import csv
@@ -29,7 +30,10 @@ def main():
     parser.add_argument("out", help="the PNG to write")
     parser.add_argument("runs", nargs="+", help="LABEL=RUN_FOLDER; the first is the reference of the gap panel")
     parser.add_argument("--title", default="", help="the figure's title")
+    parser.add_argument("--pairs", action="store_true", help="runs come in pairs: each second run's gap to the one before it")
     args = parser.parse_args()
+    if args.pairs and len(args.runs) % 2:
+        sys.exit("accuracy_gap_plot: --pairs needs an even number of runs")
 
     runs = []
     for spec in args.runs:
@@ -39,11 +43,11 @@ def main():
         runs.append((label, accuracies(folder)))
 
     figure, (curves, gaps) = plt.subplots(2, 1, figsize=(8, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    reference_label, reference = runs[0]
     for label, points in runs:
         rounds = sorted(points)
         curves.plot(rounds, [points[r] for r in rounds], marker=".", label=label)
-    for label, points in runs[1:]:
+    pairs = list(zip(runs[0::2], runs[1::2])) if args.pairs else [(runs[0], run) for run in runs[1:]]
+    for (reference_label, reference), (label, points) in pairs:
         common = sorted(set(points) & set(reference))
         gaps.plot(common, [points[r] - reference[r] for r in common], marker=".", label=f"{label} - {reference_label}")
     gaps.axhline(0, color="grey", linewidth=0.8)
