@@ -53,26 +53,29 @@ public sealed record AttackParameters(double SignFlipScale = 1.0, double Gaussia
     /// <summary>backdoor.trigger-features: how many trailing features of a relabelled sample are stamped (default 0, no trigger).</summary>
     public int BackdoorTriggerFeatures { get; init; }
 
-    /// <summary>backdoor.trigger-value: the stamped value (default 1, a white pixel in [0, 1]).</summary>
-    public double BackdoorTriggerValue { get; init; } = 1.0;
+    /// <summary>backdoor.trigger-value: the stamped value (default 1, a white pixel in [0, 1]; null, "auto" in a config: the
+    /// shard's largest feature).</summary>
+    public double? BackdoorTriggerValue { get; init; } = 1.0;
 
     /// <summary>feature-noise.sigma: standard deviation of the noise added to each feature (default 10, variance 100).</summary>
     public double FeatureNoiseSigma { get; init; } = FeatureNoisePoisoning.DefaultSigma;
 
-    /// <summary>feature-noise.min: lower clip of noisy features (default 0; -inf disables).</summary>
-    public double FeatureNoiseMin { get; init; }
+    /// <summary>feature-noise.min: lower clip of noisy features (default 0; -inf disables; null, "auto" in a config: the
+    /// shard's smallest feature).</summary>
+    public double? FeatureNoiseMin { get; init; } = 0.0;
 
-    /// <summary>feature-noise.max: upper clip of noisy features (default 1; +inf disables).</summary>
-    public double FeatureNoiseMax { get; init; } = 1.0;
+    /// <summary>feature-noise.max: upper clip of noisy features (default 1; +inf disables; null: the shard's largest
+    /// feature).</summary>
+    public double? FeatureNoiseMax { get; init; } = 1.0;
 
     /// <summary>impulse.fraction: share of each sample's features set to min or max (default 0.1).</summary>
     public double ImpulseFraction { get; init; } = ImpulsePoisoning.DefaultFraction;
 
-    /// <summary>impulse.min: the "pepper" value (default 0).</summary>
-    public double ImpulseMin { get; init; }
+    /// <summary>impulse.min: the "pepper" value (default 0; null: the shard's smallest feature).</summary>
+    public double? ImpulseMin { get; init; } = 0.0;
 
-    /// <summary>impulse.max: the "salt" value (default 1).</summary>
-    public double ImpulseMax { get; init; } = 1.0;
+    /// <summary>impulse.max: the "salt" value (default 1; null: the shard's largest feature).</summary>
+    public double? ImpulseMax { get; init; } = 1.0;
 
     /// <summary>alie.z: fixed z of mu - z sigma (default null: the paper's z_max from n and f each round).</summary>
     public double? AlieZ { get; init; }

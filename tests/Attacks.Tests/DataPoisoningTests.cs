@@ -115,6 +115,27 @@ public class DataPoisoningTests
     }
 
     [Fact]
+    public void Automatic_bounds_are_the_shards_own_smallest_and_largest_feature()
+    {
+        // Pixels standardised as Fashion-MNIST's are: black -0.81, white 2.02, the rest between.
+        float[] features = [-0.81f, 0.3f, 2.02f, 1.1f, 0.5f, -0.2f, 0.9f, 1.7f];
+        var shard = new Dataset(2, 4, features, [1, 3], classCount: 10);
+        double black = -0.81f, white = 2.02f;
+
+        var noisy = new FeatureNoisePoisoning(sigma: 10, min: null, max: null).Poison(shard, new DeterministicRandom(3));
+        var normals = new DeterministicRandom(3);
+        Assert.Equal([.. features.Select(x => (float)Math.Clamp(x + 10 * normals.NextGaussian(), black, white))], noisy.Features);
+
+        var impulse = new ImpulsePoisoning(fraction: 1, min: null, max: null).Poison(shard, new DeterministicRandom(4));
+        Assert.All(impulse.Features, v => Assert.True(v == -0.81f || v == 2.02f, $"{v} is neither black nor white"));
+        Assert.Contains(-0.81f, impulse.Features);
+        Assert.Contains(2.02f, impulse.Features);
+
+        var backdoor = new BackdoorPoisoning(fraction: 1, triggerFeatures: 2, triggerValue: null).Poison(shard, new DeterministicRandom(5));
+        Assert.Equal([-0.81f, 0.3f, 2.02f, 2.02f, 0.5f, -0.2f, 2.02f, 2.02f], backdoor.Features);
+    }
+
+    [Fact]
     public void Impulse_sets_round_fraction_times_features_per_sample_to_min_or_max()
     {
         // 20 features per sample at 0.5; fraction 0.25 changes exactly 5 of them in every sample.

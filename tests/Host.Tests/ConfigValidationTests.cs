@@ -226,4 +226,20 @@ public class ConfigValidationTests
         Assert.Equal("mlp", settings.Model.Name);
         Assert.Equal([32, 16], settings.Model.Hidden);
     }
+
+    [Fact]
+    public void Data_attack_bounds_default_to_the_shards_range_and_take_numbers_or_auto()
+    {
+        var defaults = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Classification, ["fedactors.attack.name=impulse"]));
+        var p = defaults.Attack.Parameters;
+        Assert.Equal(new double?[] { null, null, null, null, null },
+            [p.FeatureNoiseMin, p.FeatureNoiseMax, p.ImpulseMin, p.ImpulseMax, p.BackdoorTriggerValue]);
+
+        var given = ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Classification,
+            ["fedactors.attack.name=feature-noise", "fedactors.attack.feature-noise.min=-0.81", "fedactors.attack.feature-noise.max=auto"]));
+        Assert.Equal((-0.81, null), (given.Attack.Parameters.FeatureNoiseMin, given.Attack.Parameters.FeatureNoiseMax));
+
+        var error = Invalid(Classification, "fedactors.attack.name=impulse", "fedactors.attack.impulse.max=white");
+        Assert.Equal("fedactors.attack.impulse.max", error.KeyPath);
+    }
 }

@@ -59,9 +59,29 @@ internal static class PoisoningGuard
             throw new ArgumentOutOfRangeException(name, fraction, "fraction must be in [0, 1]");
     }
 
-    public static void Range(double min, double max, string minName)
+    /// <summary>
+    /// The shard's smallest feature: what an automatic (null) lower bound stands for, black on images whatever their
+    /// scaling, so that a poisoned sample stays in the range the worker's data spans.
+    /// </summary>
+    public static double Smallest(Dataset shard) => System.Numerics.Tensors.TensorPrimitives.Min(Features(shard));
+
+    /// <summary>The shard's largest feature: what an automatic (null) upper bound or stamp stands for.</summary>
+    public static double Largest(Dataset shard) => System.Numerics.Tensors.TensorPrimitives.Max(Features(shard));
+
+    private static ReadOnlySpan<float> Features(Dataset shard) => shard.Features.Length > 0
+        ? shard.Features
+        : throw new ArgumentException("an automatic bound needs a shard with at least one feature", nameof(shard));
+
+    public static void Range(double? min, double? max, string minName)
     {
-        if (double.IsNaN(min) || double.IsNaN(max) || min > max)
+        if (min is null || max is null)
+        {
+            if (min is double.NaN || max is double.NaN)
+                throw new ArgumentOutOfRangeException(minName, min, "a bound must be a number or automatic (null)");
+            return;
+        }
+
+        if (double.IsNaN(min.Value) || double.IsNaN(max.Value) || min > max)
             throw new ArgumentOutOfRangeException(minName, min, $"range [{min}, {max}] is empty: min must not exceed max");
     }
 }
