@@ -133,6 +133,7 @@ public class DataPoisoningTests
 
         var backdoor = new BackdoorPoisoning(fraction: 1, triggerFeatures: 2, triggerValue: null).Poison(shard, new DeterministicRandom(5));
         Assert.Equal([-0.81f, 0.3f, 2.02f, 2.02f, 0.5f, -0.2f, 2.02f, 2.02f], backdoor.Features);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FeatureNoisePoisoning(min: 3, max: null).Poison(shard, new DeterministicRandom(6)));
     }
 
     [Fact]

@@ -197,4 +197,16 @@ public sealed class RealDataConfigTests : IDisposable
         Assert.Equal("fedactors.model.lenet.init", error.KeyPath);
         Assert.Contains("torch-default", error.Message);
     }
+
+    [Fact]
+    public void A_data_attack_bound_the_shard_refutes_fails_before_the_run_naming_the_attack_and_worker()
+    {
+        // Unit pixels end at 1, so a lower clip of 3 with the upper one automatic leaves an empty range.
+        var settings = Parse(Fashion, "fedactors.attack.name=feature-noise", "fedactors.attack.feature-noise.min=3",
+            "fedactors.task.fashion-mnist.train-samples=400", "fedactors.task.fashion-mnist.test-samples=10",
+            "fedactors.training.batch-size=8");
+        var error = Assert.Throws<ConfigException>(() => Experiment.Build(settings));
+        Assert.Equal("fedactors.attack.feature-noise", error.KeyPath);
+        Assert.Contains("worker 0's shard: range [3, 1] is empty", error.Message);
+    }
 }

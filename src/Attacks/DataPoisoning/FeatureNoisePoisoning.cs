@@ -36,6 +36,8 @@ public sealed class FeatureNoisePoisoning : IDataPoisoning
     {
         ArgumentNullException.ThrowIfNull(shard);
         var (min, max) = (Min ?? PoisoningGuard.Smallest(shard), Max ?? PoisoningGuard.Largest(shard));
+        // A bound given above the shard's automatic other bound leaves nothing between them.
+        PoisoningGuard.Range(min, max, nameof(Min));
         var features = new float[shard.Features.Length];
         for (var j = 0; j < features.Length; j++)
             features[j] = (float)Math.Clamp(shard.Features[j] + Sigma * random.NextGaussian(), min, max);

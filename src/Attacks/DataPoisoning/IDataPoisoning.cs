@@ -72,16 +72,10 @@ internal static class PoisoningGuard
         ? shard.Features
         : throw new ArgumentException("an automatic bound needs a shard with at least one feature", nameof(shard));
 
+    /// <summary>An automatic (null) bound cannot make the range empty; lifted comparisons are false with a null.</summary>
     public static void Range(double? min, double? max, string minName)
     {
-        if (min is null || max is null)
-        {
-            if (min is double.NaN || max is double.NaN)
-                throw new ArgumentOutOfRangeException(minName, min, "a bound must be a number or automatic (null)");
-            return;
-        }
-
-        if (double.IsNaN(min.Value) || double.IsNaN(max.Value) || min > max)
+        if (min is double.NaN || max is double.NaN || min > max)
             throw new ArgumentOutOfRangeException(minName, min, $"range [{min}, {max}] is empty: min must not exceed max");
     }
 }

@@ -38,6 +38,8 @@ public sealed class ImpulsePoisoning : IDataPoisoning
         ArgumentNullException.ThrowIfNull(shard);
         var width = shard.FeatureCount;
         var (pepper, salt) = (Min ?? PoisoningGuard.Smallest(shard), Max ?? PoisoningGuard.Largest(shard));
+        // A bound given above the shard's automatic other bound leaves nothing between them.
+        PoisoningGuard.Range(pepper, salt, nameof(Min));
         var features = (float[])shard.Features.Clone();
         var count = PoisoningGuard.Count(Fraction, width);
         var chosen = new int[width];

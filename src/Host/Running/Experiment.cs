@@ -83,8 +83,7 @@ public sealed class Experiment
                 if (local is not null)
                     behaviour = new ByzantineBehaviour.Local(local);
                 else if (poisoning is not null)
-                    behaviour = new ByzantineBehaviour.PoisonedData(poisoning.PoisonShard(train, shards[id],
-                        RandomStreams.For(settings.TrainingSeed, RandomStreams.Attack, id, round: 0)));
+                    behaviour = new ByzantineBehaviour.PoisonedData(PoisonShard(poisoning, attack.Name, train, shards[id], id, settings.TrainingSeed));
             }
             // Only a non-iid shard can be smaller than the batch (the parser refuses it for iid); such a worker uses its whole shard.
             var batch = settings.Training.BatchSize is { } size && size >= shards[id].Length ? null : settings.Training.BatchSize;
@@ -142,6 +141,23 @@ public sealed class Experiment
     /// The same split for the same seed.data, whatever the training seed; iid keeps the stream it always had, so runs
     /// from before the partition setting existed repeat exactly.
     /// </summary>
+    /// <summary>
+    /// Poisons a worker's shard here, before the actor system starts, so that settings only the data can refute (a
+    /// bound given above the shard's largest feature) fail as a configuration error naming the attack and the worker.
+    /// </summary>
+    private static Dataset PoisonShard(IDataPoisoning poisoning, string attack, Dataset train, int[] shard, int worker, ulong seed)
+    {
+        try
+        {
+            return poisoning.PoisonShard(train, shard, RandomStreams.For(seed, RandomStreams.Attack, worker, round: 0));
+        }
+        catch (ArgumentException e)
+        {
+            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            throw new ConfigException($"fedactors.attack.{attack}", $"worker {worker}'s shard: {problem}");
+        }
+    }
+
     private static int[][] Partition(ExperimentSettings settings, Dataset train)
     {
         var seed = SeedMixer.Derive(settings.DataSeed, PartitionTag);
