@@ -127,7 +127,12 @@ public sealed class MetricsActor : ReceiveActor
         var kept = new List<string> { Header };
         foreach (var line in lines.Skip(1))
         {
-            var rowRound = int.Parse(line.AsSpan(0, line.IndexOf(',')), CultureInfo.InvariantCulture);
+            // A kill while the writer emptied its buffer can leave a last row cut before its first comma. Rows up to
+            // the checkpoint were flushed before it was written, so a cut row lies past it, as the rows dropped here do.
+            var comma = line.IndexOf(',');
+            if (comma < 0)
+                break;
+            var rowRound = int.Parse(line.AsSpan(0, comma), CultureInfo.InvariantCulture);
             if (rowRound > round)
                 break;
             if (rowRound != kept.Count)

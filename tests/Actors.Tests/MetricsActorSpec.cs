@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Xunit;
+using FedActors.Actors.Checkpoints;
 
 namespace FedActors.Actors.Tests;
 
@@ -71,6 +72,35 @@ public sealed class MetricsActorSpec : TestKit
                     "3,0.5,,0.875,3,0,0,0,,0,1.000,1.000",
                 ],
                 ReadWhileOpen(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    // Row 3 written after the checkpoint at round 2, then row 4 cut mid-number by the kill.
+    [InlineData(true, "4")]
+    // The writer emptied its buffer one digit into row 3.
+    [InlineData(false, "3")]
+    public void Resuming_keeps_the_rows_up_to_the_checkpoint_and_drops_later_and_cut_ones(bool rowAfterCheckpoint, string cut)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fedactors-metrics-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var rows = new[] { Row(1, false), Row(2, false), Row(3, false) }.Select(MetricsActor.FormatRow).ToArray();
+            string[] lines = rowAfterCheckpoint ? [MetricsActor.Header, .. rows] : [MetricsActor.Header, rows[0], rows[1]];
+            File.WriteAllText(path, string.Join("\n", lines) + "\n" + cut);
+            var checkpoint = new RunCheckpoint(2, [], new Dictionary<RejectionReason, int>());
+
+            var metrics = Sys.ActorOf(MetricsActor.Props(path, resumeFrom: checkpoint));
+            var rerun = Row(3, false) with { TrainLoss = 0.25 };
+            metrics.Tell(new RoundCompleted(rerun));
+            metrics.Tell(new RunEnded(3), TestActor);
+            ExpectMsg<MetricsFlushed>();
+
+            Assert.Equal([MetricsActor.Header, rows[0], rows[1], MetricsActor.FormatRow(rerun)], ReadWhileOpen(path));
         }
         finally
         {
