@@ -112,7 +112,7 @@ public static class AggregateCommand
         }
         catch (ArgumentException e)
         {
-            return Invalid(WithoutParameterSuffix(e));
+            return Invalid(ArgumentMessages.WithoutParameterSuffix(e));
         }
 
         var aggregate = new float[matrix.Columns];
@@ -138,7 +138,7 @@ public static class AggregateCommand
         }
         catch (ArgumentException e)
         {
-            return Invalid($"{pipeline.Name}: {WithoutParameterSuffix(e)}");
+            return Invalid($"{pipeline.Name}: {ArgumentMessages.WithoutParameterSuffix(e)}");
         }
         catch (Exception e) when (e is InvalidOperationException or ArithmeticException)
         {
@@ -224,10 +224,6 @@ public static class AggregateCommand
         }
         return null;
     }
-
-    /// <summary>ArgumentException appends "(Parameter 'f')", which means nothing to someone typing --f.</summary>
-    private static string WithoutParameterSuffix(ArgumentException e) =>
-        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 
     private static string JsonSummary(AggregateRequest request, NpyMatrix loaded, AggregationPipeline pipeline, AggregationReport report, TimeSpan best)
     {

@@ -257,8 +257,7 @@ public static class ExperimentSettingsParser
         }
         catch (ArgumentException e)
         {
-            // ArgumentException appends "(Parameter 'f')", which means nothing to someone editing a config file.
-            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            var problem = ArgumentMessages.WithoutParameterSuffix(e);
             var block = settings.Parameters.GetValueOrDefault(name);
             var key = e.ParamName switch
             {

@@ -153,8 +153,7 @@ public sealed class Experiment
         }
         catch (ArgumentException e)
         {
-            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
-            throw new ConfigException($"fedactors.attack.{attack}", $"worker {worker}'s shard: {problem}");
+            throw new ConfigException($"fedactors.attack.{attack}", $"worker {worker}'s shard: {ArgumentMessages.WithoutParameterSuffix(e)}");
         }
     }
 
@@ -180,8 +179,7 @@ public sealed class Experiment
                 "label-shards" => $"{prefix}.label-shards.per-worker",
                 _ => $"{prefix}.name",
             };
-            // ArgumentException appends "(Parameter 'workers')", which means nothing to someone editing a config file.
-            var problem = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            var problem = ArgumentMessages.WithoutParameterSuffix(e);
             throw new ConfigException(key, $"{problem} (workers.count = {settings.Workers}, {train.Count} training samples)");
         }
     }
