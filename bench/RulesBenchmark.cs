@@ -55,7 +55,7 @@ public class RulesBenchmark
         _report = new AggregationReport();
         _rule = AggregationRules.Create(Rule, f, N);
         // ByzantineSGD needs the model the gradients were computed at; the other rules ignore it.
-        _context = AggregationContext.ForRows(N) with { Model = new float[D] };
+        _context = AggregationContext.ForMatrix(N, D);
     }
 
     [Benchmark]

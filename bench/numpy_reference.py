@@ -136,6 +136,42 @@ def bgmd(x, f, beta=0.1):
     return out
 
 
+def majority_point(distances, radius):
+    """The first row with more than half of all rows within radius (itself included), else the one with the most."""
+    counts = (distances <= radius).sum(axis=1)
+    majority = np.flatnonzero(2 * counts > distances.shape[0])
+    return int(majority[0]) if majority.size else int(np.argmax(counts))
+
+
+def byzantine_sgd(x, f, horizon=1000, delta=0.01):
+    """One round of ByzantineSGD's filter from a fresh state (the first round, as `fedactors aggregate` runs it): V
+    estimated from the round, D = 0 (the model has not moved), A = 0, B = the round's gradients."""
+    n = x.shape[0]
+    x64 = x.astype(np.float64)
+
+    def pairwise(rows):
+        g = rows @ rows.T
+        norms = np.diag(g)
+        distances = np.sqrt(np.maximum(norms[:, None] + norms[None, :] - 2 * g, 0))
+        np.fill_diagonal(distances, 0)
+        return distances
+
+    gradient_distances = pairwise(x64)
+    off_diagonal = gradient_distances[~np.eye(n, dtype=bool)].reshape(n, n - 1)
+    v = np.median(np.median(off_diagonal, axis=1))
+    centre_g = majority_point(gradient_distances, 2 * v)
+    a = np.zeros(n)
+    b = np.zeros_like(x) + x
+    accumulator_distances = pairwise(b.astype(np.float64))
+    threshold_b = 4 * v * np.sqrt(horizon * np.log(16.0 * n * horizon / delta))
+    threshold_a = 0.0 * threshold_b
+    centre_b = majority_point(accumulator_distances, threshold_b)
+    good = ((np.abs(a - np.median(a)) <= threshold_a)
+            & (accumulator_distances[:, centre_b] <= 2 * threshold_b)
+            & (gradient_distances[:, centre_g] <= 4 * v))
+    return ((x64[good] / n).sum(axis=0)).astype(np.float32)
+
+
 RULES = {
     "mean": lambda x, f: x.mean(axis=0),
     "median": lambda x, f: np.median(x, axis=0),
@@ -149,6 +185,7 @@ RULES = {
     "filter": spectral_filter,
     "gmom": gmom,
     "bgmd": bgmd,
+    "byzantine-sgd": byzantine_sgd,
 }
 
 

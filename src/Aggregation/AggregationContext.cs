@@ -15,4 +15,13 @@ public sealed record AggregationContext(int Round, int TotalWorkers, int[] RowWo
     /// <summary>A context for a one-off call on a matrix with no history: round 1, row i is worker i.</summary>
     public static AggregationContext ForRows(int rows, int seed = 0) =>
         new(1, rows, Enumerable.Range(0, rows).ToArray(), null, new Random(seed));
+
+    /// <summary>
+    /// <see cref="ForRows"/> with a model of <paramref name="columns"/> zeros, so that every rule, ByzantineSGD
+    /// included, can be called once on a bare matrix. Such a call is the first round of the rule's history, and a first
+    /// round only stores the model as the start (ByzantineSGD's x_1; its A_i grow by &lt;g_i, x_t - x_1&gt; = 0), so the
+    /// zeros do not enter the result.
+    /// </summary>
+    public static AggregationContext ForMatrix(int rows, int columns, int seed = 0) =>
+        ForRows(rows, seed) with { Model = new float[columns] };
 }

@@ -115,6 +115,7 @@ public static class AggregationRuleExtensions
     /// <summary>
     /// Aggregates all rows of <paramref name="matrix"/> in this process over <paramref name="shards"/> coordinate ranges
     /// (the result does not depend on it) and returns the report. Throws ArgumentException on NaN or infinity.
+    /// Without a context the call is a first round (<see cref="AggregationContext.ForMatrix"/>).
     /// </summary>
     public static AggregationReport Aggregate(this IAggregationRule rule, GradientMatrix matrix, float[] output,
         AggregationContext? context = null, int shards = 1)
@@ -122,7 +123,7 @@ public static class AggregationRuleExtensions
         var report = new AggregationReport();
         report.Reset(matrix.Rows);
         var passes = MatrixPasses.Local(matrix, shards);
-        var task = rule.AggregateAsync(passes, output, context ?? AggregationContext.ForRows(matrix.Rows), report);
+        var task = rule.AggregateAsync(passes, output, context ?? AggregationContext.ForMatrix(matrix.Rows, matrix.Columns), report);
         // Local passes complete synchronously, so this never blocks.
         task.GetAwaiter().GetResult();
         return report;
@@ -134,7 +135,7 @@ public static class AggregationRuleExtensions
     {
         var report = new AggregationReport();
         var passes = MatrixPasses.Local(matrix, shards);
-        pipeline.AggregateAsync(passes, output, context ?? AggregationContext.ForRows(matrix.Rows), report).GetAwaiter().GetResult();
+        pipeline.AggregateAsync(passes, output, context ?? AggregationContext.ForMatrix(matrix.Rows, matrix.Columns), report).GetAwaiter().GetResult();
         return report;
     }
 }

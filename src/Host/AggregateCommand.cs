@@ -128,7 +128,7 @@ public static class AggregateCommand
                 // A fresh pipeline per run, so a stateful rule's second run does not start from the first one's state.
                 if (run > 0)
                     pipeline = CreatePipeline(request, parameterValues, matrix.Rows);
-                var context = AggregationContext.ForRows(matrix.Rows);
+                var context = AggregationContext.ForMatrix(matrix.Rows, matrix.Columns);
                 var clock = Stopwatch.StartNew();
                 pipeline.AggregateAsync(passes, aggregate, context, report).GetAwaiter().GetResult();
                 clock.Stop();

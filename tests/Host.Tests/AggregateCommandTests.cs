@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FedActors.Aggregation;
 using FedActors.Host.Npy;
 using FedActors.Host.Tests.Npy;
 using Xunit;
@@ -118,6 +119,42 @@ public sealed class AggregateCommandTests : IDisposable
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(3, json.RootElement.GetProperty("repeat").GetInt32());
         Assert.Equal(File.ReadAllBytes(once), File.ReadAllBytes(thrice));
+    }
+
+    public static TheoryData<string> EveryRule() => new(AggregationRules.Names);
+
+    [Theory]
+    [MemberData(nameof(EveryRule))]
+    public void Every_rule_runs_from_the_command_and_writes_what_the_library_computes(string rule)
+    {
+        // Eleven rows: Bulyan needs n >= 4f + 3. The command gives the rule a first round with a zero model. The library call gets a model of random values
+        // instead: a first round only stores the model (ByzantineSGD's x_1), so the two must agree to the bit.
+        var random = new Random(11);
+        var values = new float[11, 2500];
+        for (var i = 0; i < values.GetLength(0); i++)
+        {
+            for (var j = 0; j < values.GetLength(1); j++)
+                values[i, j] = (float)(random.NextDouble() * 2 - 1) + (i < 2 ? 3 : 0);
+        }
+        var input = Write("x.npy", NpyFixtures.Float32Matrix(values));
+        var output = Path.Combine(_directory, "y.npy");
+        var matrix = new GradientMatrix(11, 2500);
+        for (var i = 0; i < 11; i++)
+        {
+            for (var j = 0; j < 2500; j++)
+                matrix.Row(i)[j] = values[i, j];
+        }
+        var model = Enumerable.Range(0, 2500).Select(_ => (float)random.NextDouble()).ToArray();
+        var expected = new float[2500];
+        var report = AggregationRules.Create(rule, 2, 11).Aggregate(matrix, expected, AggregationContext.ForRows(11) with { Model = model });
+
+        var (exit, stdout, stderr) = Run("aggregate", "--rule", rule, "--f", "2", "--in", input, "--out", output, "--shards", "2", "--json");
+
+        Assert.True(exit == Program.ExitOk, stderr);
+        Assert.Equal(expected, ReadVector(output));
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(report.Weights.ToArray(),
+            json.RootElement.GetProperty("weights").EnumerateArray().Select(weight => weight.GetDouble()).ToArray());
     }
 
     [Theory]
