@@ -24,10 +24,14 @@ public sealed class MeanRule : ICoordinateWiseRule
         return rows.CoordinateWiseAsync(this, output);
     }
 
-    /// <summary>Aggregates every column of the matrix directly, in the calling thread (the kernels' own entry point).</summary>
+    /// <summary>
+    /// Aggregates every column of the matrix directly, in the calling thread, after the NaN and infinity scan that
+    /// <see cref="MatrixPasses"/> makes (a clear error instead of an order statistic of garbage).
+    /// </summary>
     public void Aggregate(GradientMatrix matrix, Span<float> output, AggregationWorkspace workspace)
     {
         ArgumentNullException.ThrowIfNull(matrix);
+        FiniteCheck.Matrix(matrix);
         AggregateRange(matrix, new CoordinateRange(0, matrix.Columns), output, workspace);
     }
 

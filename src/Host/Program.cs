@@ -126,12 +126,13 @@ public static class RunCommand
         var resultsDirectory = outputDirectory ?? Path.Combine("results", settings.Name);
         Action<RoundMetrics> onRound;
         ProgressBar? bar = null;
+        var lines = new ProgressLine(settings.Rounds, Console.Out);
         if (Console.IsOutputRedirected)
-            onRound = new ProgressLine(settings.Rounds, Console.Out).Report;
+            onRound = lines.Report;
         else
         {
             bar = new ProgressBar(Console.Out, settings.Rounds);
-            onRound = m => bar.Report(m.Round);
+            onRound = m => bar.Report(m, lines);
         }
         if (resumeFrom is not null && resumeFrom.Round >= settings.Rounds)
         {

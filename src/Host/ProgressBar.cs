@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FedActors.Actors;
 
 namespace FedActors.Host;
 
@@ -55,6 +56,23 @@ public sealed class ProgressBar
         }
     }
 
+    /// <summary>
+    /// A run's round is done: the bar moves on, and a round that was evaluated (test accuracy) or ends the run is also
+    /// printed above it as <paramref name="lines"/> formats it, so that a terminal shows the accuracy too, not only the
+    /// redirected output's one line per round.
+    /// </summary>
+    public void Report(RoundMetrics m, ProgressLine lines)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(lines);
+        lock (_lock)
+        {
+            if (m.TestAccuracy is not null || _roundsBeforeCell + m.Round >= _totalRounds)
+                WriteAbove(lines.Format(m));
+            Report(m.Round);
+        }
+    }
+
     /// <summary>Round <paramref name="round"/> of the current run (or cell) is done; called from the metrics actor.</summary>
     public void Report(int round)
     {
@@ -65,6 +83,17 @@ public sealed class ProgressBar
             // The actor system logs while it shuts down, before the caller hears that the run ended.
             if (_done >= _totalRounds)
                 Finish();
+        }
+    }
+
+    /// <summary>Prints <paramref name="line"/> where the bar was and draws the bar again below it.</summary>
+    public void WriteAbove(string line)
+    {
+        lock (_lock)
+        {
+            _output.WriteLine("\r" + line.PadRight(_lastLength));
+            _lastLength = 0;
+            Draw(force: true);
         }
     }
 

@@ -76,4 +76,37 @@ public class AggregationRulesTests
         Assert.Throws<ArgumentOutOfRangeException>(
             () => new CoordinateWiseMedianRule(1).AggregateRange(matrix, new CoordinateRange(5, 6), new float[6], workspace));
     }
+
+    public static TheoryData<string, float> WholeMatrixRulesAndBadValues()
+    {
+        var data = new TheoryData<string, float>();
+        foreach (var rule in new[] { "mean", "median", "trimmed-mean", "meamed" })
+        {
+            foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+                data.Add(rule, bad);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WholeMatrixRulesAndBadValues))]
+    public void The_whole_matrix_entry_point_rejects_non_finite_values_naming_row_and_coordinate(string name, float bad)
+    {
+        // Without the scan the median of a column with one NaN is a finite number chosen by where NaN sorts.
+        var matrix = TestData.Matrix(TestData.Rows(9, 1500, seed: 3, ties: false));
+        matrix.Row(6)[1203] = bad;
+        var rule = (ICoordinateWiseRule)AggregationRules.Create(name, 2, 9);
+        var aggregate = rule switch
+        {
+            MeanRule mean => (Action)(() => mean.Aggregate(matrix, new float[1500], new AggregationWorkspace())),
+            OrderStatisticRule band => () => band.Aggregate(matrix, new float[1500], new AggregationWorkspace()),
+            _ => throw new InvalidOperationException($"{name} has no whole-matrix entry point"),
+        };
+
+        var error = Assert.Throws<ArgumentException>(aggregate);
+
+        Assert.Equal("matrix", error.ParamName);
+        Assert.Contains("row 6", error.Message);
+        Assert.Contains("coordinate 1203", error.Message);
+    }
 }

@@ -28,6 +28,17 @@ public class SimulationRunTests
         }
     }
 
+    [Fact]
+    public void A_local_run_terminates_its_actor_system_without_coordinated_shutdown_and_keeps_the_callers_settings()
+    {
+        var config = SimulationRunner.LocalSystemConfig(
+            ConfigurationFactory.ParseString("akka.loglevel = ERROR").WithFallback(ExperimentConfig.AkkaDefaults));
+
+        Assert.False(config.GetBoolean("akka.coordinated-shutdown.run-by-actor-system-terminate"));
+        Assert.Equal("ERROR", config.GetString("akka.loglevel"));
+        Assert.Equal("WARNING", config.GetString("akka.stdout-loglevel"));
+    }
+
     /// <summary>metrics.csv without the columns whose names end in _ms, which measure time and differ between runs.</summary>
     private static string WithoutTimingColumns(string csv)
     {

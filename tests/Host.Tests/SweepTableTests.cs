@@ -1,3 +1,4 @@
+using FedActors.Actors;
 using FedActors.Host.Running;
 using FedActors.Host.Sweeps;
 using Xunit;
@@ -110,6 +111,32 @@ public class ProgressBarTests
         Assert.DoesNotContain('\n', output.ToString());
         bar.Report(10);
         Assert.EndsWith(Environment.NewLine, output.ToString());
+    }
+
+    [Fact]
+    public void On_a_terminal_evaluated_rounds_and_the_last_round_are_printed_above_the_bar()
+    {
+        var output = new StringWriter();
+        var bar = new ProgressBar(output, totalRounds: 3, elapsed: () => TimeSpan.FromSeconds(1), lineWidth: 120);
+        var lines = new ProgressLine(3, new StringWriter());
+        static RoundMetrics Round(int round, double? accuracy) =>
+            new(round, 0.5, null, accuracy, 10, 0, 0, 0, null, false, 12, 3);
+
+        bar.Report(Round(1, null), lines);
+        bar.Report(Round(2, 0.8125), lines);
+        bar.Report(Round(3, null), lines);
+
+        // Round 1 only moves the bar; round 2 carries an evaluation and round 3 ends the run: each is printed on a line
+        // of its own where the bar was ('\r' and padding wipe the bar), and the bar is drawn again below it.
+        var printed = output.ToString().Split(Environment.NewLine);
+        Assert.Equal(4, printed.Length);
+        Assert.Equal("round 2/3  train_loss        0.5  test_accuracy 81.25 %  accepted 10  rejected 0  missing 0  12 ms",
+            printed[0][(printed[0].LastIndexOf('\r') + 1)..].TrimEnd());
+        Assert.StartsWith("\r[########................] 1/3", printed[0]);
+        Assert.StartsWith("round 3/3", printed[1][(printed[1].LastIndexOf('\r') + 1)..]);
+        Assert.EndsWith("[########################] 3/3 3.0 rounds/s ETA 0:00", printed[2]);
+        Assert.Equal("", printed[3]);
+        Assert.DoesNotContain("round 1/3", output.ToString());
     }
 
     [Fact]

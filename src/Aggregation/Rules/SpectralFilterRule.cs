@@ -278,14 +278,14 @@ public sealed class SpectralFilterRule : IAggregationRule
             if (c[i] == 0)
                 state.Vector[i] = 0;
         }
-        return Lanczos.TopEigenpair(state.Weighted, n, state.Vector, state.Basis);
+        return state.Lanczos.TopEigenpair(state.Weighted, state.Vector);
     }
 
     private sealed class Workspace(int n)
     {
         public int Rows { get; } = n;
         public double[] Gram { get; } = new double[n * n];
-        public double[] Basis { get; } = new double[Lanczos.BasisLength(n)];
+        public Lanczos Lanczos { get; } = new(n);
         public double[] Centred { get; } = new double[n * n];
         public double[] Weighted { get; } = new double[n * n];
         public double[] RootWeights { get; } = new double[n];

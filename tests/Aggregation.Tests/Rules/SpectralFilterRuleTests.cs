@@ -319,7 +319,7 @@ public class SpectralFilterRuleTests
                     dense[i, k] = matrix[i * n + k];
                 }
             var vector = new double[n];
-            var top = Lanczos.TopEigenpair(matrix, n, vector);
+            var top = new Lanczos(n).TopEigenpair(matrix, vector);
             var expected = Jacobi(dense, n).Values.Max();
             Assert.Equal(expected, top, 1e-9 * expected);
             for (var i = 0; i < n; i++)

@@ -8,11 +8,16 @@ internal static class GradientCheck
     /// <summary>
     /// The step is large (1e-2) so float-rounded parameters still move by a well-resolved amount; the divisor is the
     /// step actually taken after rounding. For a quadratic loss central differences are then exact up to rounding;
-    /// for smooth losses the truncation error is O(step^2).
+    /// for smooth losses the truncation error is O(step^2). With <paramref name="trainingLoss"/> the differences are
+    /// taken of the loss <see cref="IModel.LossAndGradient"/> returns (the network as trained, e.g. with its dropout
+    /// mask, which depends on the batch and not on the parameters) instead of <see cref="IModel.Loss"/>.
     /// </summary>
     public static void AssertMatchesFiniteDifferences(IModel model, float[] parameters, Dataset data, int[] batch,
-        double tolerance, double step = 1e-2)
+        double tolerance, double step = 1e-2, bool trainingLoss = false)
     {
+        var scratch = new float[model.ParameterCount];
+        double LossAt(float[] point) =>
+            trainingLoss ? model.LossAndGradient(point, data, batch, scratch) : model.Loss(point, data, batch);
         var gradient = new float[model.ParameterCount];
         gradient.AsSpan().Fill(float.NaN);
         model.LossAndGradient(parameters, data, batch, gradient);
@@ -26,9 +31,9 @@ internal static class GradientCheck
             float plus = (float)(parameters[k] + step);
             float minus = (float)(parameters[k] - step);
             perturbed[k] = plus;
-            double lossPlus = model.Loss(perturbed, data, batch);
+            double lossPlus = LossAt(perturbed);
             perturbed[k] = minus;
-            double lossMinus = model.Loss(perturbed, data, batch);
+            double lossMinus = LossAt(perturbed);
             perturbed[k] = parameters[k];
 
             double numeric = (lossPlus - lossMinus) / ((double)plus - minus);

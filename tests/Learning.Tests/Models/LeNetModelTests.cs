@@ -92,6 +92,24 @@ public class LeNetModelTests
     }
 
     [Fact]
+    public void With_dropout_the_gradient_matches_finite_differences_of_the_training_loss()
+    {
+        // The mask depends on the seed and the batch only, so every perturbed call trains the same masked network:
+        // kept units carry their 1 / (1 - p) scale through both passes, dropped ones nothing.
+        var data = RandomImages(3, 3, seed: 45);
+        var plain = new LeNetModel(2, 3, 8, classes: 3);
+        var model = new LeNetModel(2, 3, 8, classes: 3, dropout: 0.5, dropoutSeed: 5);
+        var parameters = Shifted(model, 46);
+        var gradient = new float[model.ParameterCount];
+        var trained = model.LossAndGradient(parameters, data, [0, 1, 2], gradient);
+        Assert.NotEqual(plain.LossAndGradient(parameters, data, [0, 1, 2], new float[model.ParameterCount]), trained);
+
+        // A step of 1e-3 or more moves conv1's first weight across a ReLU or pooling kink with these parameters.
+        GradientCheck.AssertMatchesFiniteDifferences(model, parameters, data, [0, 1, 2], tolerance: 2e-3, step: 1e-4,
+            trainingLoss: true);
+    }
+
+    [Fact]
     public void A_batch_longer_than_a_chunk_is_the_row_weighted_mean_of_its_parts()
     {
         // Rows go through the fully connected layers 64 at a time; 70 rows make a second, partial chunk.
