@@ -41,6 +41,23 @@ public class SweepTableTests
     private static SweepRunResult Run(bool completed, params (double Loss, double? Accuracy)[] rounds) =>
         new(completed, rounds.Select((r, i) => new MetricsRow(i + 1, r.Loss, null, r.Accuracy)).ToArray());
 
+    [Theory]
+    // Gradient ascent under an attack: finite, but far above where it started.
+    [InlineData(2.3, 6454.0, true)]
+    [InlineData(2.0, 20.5, true)]
+    // Stuck or worse for a while, but within the factor; and a run that learned.
+    [InlineData(2.0, 19.5, false)]
+    [InlineData(2.3, 2.3, false)]
+    [InlineData(2.3, 0.4, false)]
+    public void A_finite_loss_ending_more_than_ten_times_its_start_is_diverged(double first, double last, bool diverged)
+    {
+        var run = Run(true, (first, null), (first / 2, 0.5), (last, 0.1));
+
+        Assert.Equal(diverged, run.Diverged);
+        Assert.Equal(diverged ? 1 : 0, SweepTable.Summarise("mean", "scaled", "0.2", 2, [run], SweepTable.TestAccuracy).Diverged);
+        Assert.False(Run(false, (first, null), (last, 0.1)).Diverged);
+    }
+
     [Fact]
     public void A_run_whose_loss_stopped_being_a_number_is_counted_as_diverged_and_left_out_of_the_mean()
     {

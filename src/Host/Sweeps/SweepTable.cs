@@ -8,7 +8,7 @@ namespace FedActors.Host.Sweeps;
 /// <summary>What the table says about one rule x attack x fraction over its seeds.</summary>
 /// <param name="ByzantineFraction">As written in folder names (<see cref="SweepDefinition.FractionText"/>).</param>
 /// <param name="Failed">Runs that ended with RunFailed, or left no summary.json.</param>
-/// <param name="Diverged">Completed runs whose train_loss became NaN or infinite in some round.</param>
+/// <param name="Diverged">Completed runs that diverged (<see cref="SweepRunResult.Diverged"/>).</param>
 /// <param name="Final">Mean and 95% t-interval of the last value of <see cref="Metric"/>, over the completed runs that did
 /// not diverge; null when there is none.</param>
 /// <param name="FinalTrainLoss">Mean of the last train_loss over the same runs.</param>
@@ -27,7 +27,21 @@ public sealed record SweepRow(
 /// <summary>One finished run of a sweep as found on disk.</summary>
 public sealed record SweepRunResult(bool Completed, IReadOnlyList<MetricsRow> Rows)
 {
-    public bool Diverged => Completed && Rows.Any(row => !double.IsFinite(row.TrainLoss));
+    /// <summary>
+    /// How far above its first round's train loss a run must end to count as diverged although its loss stayed finite.
+    /// An attack that turns the mean into gradient ascent on a softmax model drives the loss up roughly linearly in
+    /// the weights, so it can grow for ever without overflowing (the quick Fashion-MNIST run under the scaled attack
+    /// ends near 6 500 from 2.3); a run that learns ends below its start, and one that is merely stuck ends near it.
+    /// </summary>
+    public const double DivergedLossFactor = 10;
+
+    /// <summary>
+    /// A completed run whose train_loss became NaN or infinite in some round, or ended more than
+    /// <see cref="DivergedLossFactor"/> times above its first round's (positive) value.
+    /// </summary>
+    public bool Diverged => Completed && Rows.Count > 0
+        && (Rows.Any(row => !double.IsFinite(row.TrainLoss))
+            || (Rows[0].TrainLoss > 0 && Rows[^1].TrainLoss > DivergedLossFactor * Rows[0].TrainLoss));
 
     public double? FinalValue(string metric) =>
         Rows.Select(row => SweepTable.ValueOf(row, metric)).LastOrDefault(value => value is not null);
@@ -138,7 +152,9 @@ public static class SweepTable
             ? "Final test accuracy (%), the last measured value of each run,"
             : "Final param_error (the distance ||theta - theta*|| to the true parameters; the task is a regression, which has no test accuracy),");
         text.AppendLine("as mean ± half-width of the 95% Student's t interval over the seeds (± 0 with one seed). \"diverged (k of n)\": the");
-        text.AppendLine("train loss became NaN or infinite in k of the cell's n runs; \"failed\": the run ended with an error (see its run.log).");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"train loss became NaN or infinite, or ended more than {SweepRunResult.DivergedLossFactor:G} times above its first round's, in k of the cell's n runs;"));
+        text.AppendLine("\"failed\": the run ended with an error (see its run.log).");
         var rules = rows.Select(row => row.Rule).Distinct().ToArray();
         var attacks = rows.Select(row => row.Attack).Distinct().ToArray();
         foreach (var fraction in rows.GroupBy(row => row.ByzantineFraction))
