@@ -118,6 +118,9 @@ public sealed record AttackParameters(double SignFlipScale = 1.0, double Gaussia
 
     /// <summary>saddle.refine-steps (default 12).</summary>
     public int SaddleRefineSteps { get; init; } = LineSearch.DefaultRefineSteps;
+
+    /// <summary>saddle.mode (default scaled-mean).</summary>
+    public SaddleMode SaddleMode { get; init; } = SaddleMode.ScaledMean;
 }
 
 /// <summary>Creates attacks by their config name, so a run switches attack with one config line.</summary>
@@ -220,7 +223,8 @@ public static class AttackCatalog
             "alie-opt" => new AlieOptAttack(parameters.AlieOptMaxZ, new LineSearch(parameters.AlieOptGridPoints, parameters.AlieOptRefineSteps)),
             "ipm-opt" => new IpmOptAttack(parameters.IpmOptMaxEpsilon, new LineSearch(parameters.IpmOptGridPoints, parameters.IpmOptRefineSteps)),
             "anti-filter" => new AntiFilterAttack(SeedMixer.Derive(runSeed, AntiFilterDirectionTag), parameters.AntiFilterNoise),
-            _ => new SaddleAttack(parameters.SaddleMaxScale, new LineSearch(parameters.SaddleGridPoints, parameters.SaddleRefineSteps)),
+            _ => new SaddleAttack(parameters.SaddleMaxScale, new LineSearch(parameters.SaddleGridPoints, parameters.SaddleRefineSteps),
+                parameters.SaddleMode),
         };
     }
 

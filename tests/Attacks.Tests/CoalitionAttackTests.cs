@@ -324,6 +324,45 @@ public class CoalitionAttackTests
         Assert.True(aggregateNorm < ratio * honestMeanNorm, $"||aggregate|| = {aggregateNorm}, ||honest mean|| = {honestMeanNorm}");
     }
 
+    [Theory]
+    [InlineData(20, 4, 0.0)]
+    [InlineData(21, 4, 0.05)]
+    [InlineData(20, 4, 0.6)]
+    [InlineData(9, 1, 0.1)]
+    public void Saddle_against_the_median_puts_each_coordinate_as_close_to_zero_as_f_rows_can(int n, int f, double center)
+    {
+        // Omniscient: the coalition knows all n - f honest rows. Per coordinate, no placement of f values moves the
+        // median outside [L, U], its values with every forged row at -inf and at +inf; 0 is reached exactly when it
+        // lies inside, and the nearer end otherwise.
+        var honest = TestRows.Gaussian(n - f, 200, seed: n + f, center: center);
+        var knowledge = new CoalitionKnowledge(TestRows.Matrix(honest), n, f);
+        var forged = Forge(new SaddleAttack(mode: SaddleMode.CoordinateMedian), knowledge, members: f);
+
+        var median = Aggregate("median", f, honest, forged);
+        var exact = 0;
+        for (var j = 0; j < 200; j++)
+        {
+            var column = honest.Select(row => (double)row[j]).Order().ToArray();
+            double Middle(int shift) => (column[(n - 1) / 2 - shift] + column[n / 2 - shift]) / 2;
+            var (lower, upper) = (Middle(f), Middle(0));
+            var best = lower > 0 ? lower : upper < 0 ? upper : 0;
+            Assert.True(Math.Abs(median[j] - best) <= 1e-6 * (1 + Math.Abs(best)), $"coordinate {j}: median {median[j]}, best {best}, [{lower}, {upper}]");
+            Assert.All(forged, row => Assert.Equal(forged[0][j], row[j]));
+            if (best == 0)
+                exact++;
+        }
+        if (center == 0)
+            Assert.True(exact > 100, $"only {exact} of 200 coordinates at 0");
+    }
+
+    [Fact]
+    public void Saddle_modes_have_config_names_and_unknown_ones_are_refused()
+    {
+        Assert.Equal(["scaled-mean", "coordinate-median"], SaddleAttack.ModeNames);
+        Assert.Equal(SaddleMode.CoordinateMedian, SaddleAttack.ParseMode("coordinate-median"));
+        Assert.Contains("scaled-mean, coordinate-median", Assert.Throws<ArgumentException>(() => SaddleAttack.ParseMode("median")).Message);
+    }
+
     [Fact]
     public void Simulated_rounds_place_rows_by_worker_id()
     {

@@ -96,6 +96,7 @@ public class ConfigValidationTests
     [InlineData("fedactors.attack.bit-flip.probability = 2", "fedactors.attack.bit-flip.probability", "<= 1")]
     [InlineData("fedactors.attack.nonfinite.mode = zero", "fedactors.attack.nonfinite.mode", "mixed")]
     [InlineData("fedactors.attack.additive-noise.noise = once", "fedactors.attack.additive-noise.noise", "fixed")]
+    [InlineData("fedactors.attack.saddle.mode = median", "fedactors.attack.saddle.mode", "coordinate-median")]
     [InlineData("fedactors.attack.min-max.perturbation = up", "fedactors.attack.min-max.perturbation", "std")]
     [InlineData("fedactors.attack.alie.z = big", "fedactors.attack.alie.z", "finite number")]
     [InlineData("fedactors.attack.name = alie-opt\nfedactors.attack.alie-opt.max-z = 0", "fedactors.attack.alie-opt.max-z", "> 0")]
@@ -170,6 +171,36 @@ public class ConfigValidationTests
     {
         Assert.Contains("KEY=VALUE", Invalid(Minimal, "fedactors.rounds").Message);
         Assert.Equal("fedactors.rounds", Invalid(Minimal, "fedactors.rounds=").KeyPath);
+    }
+
+    [Fact]
+    public void An_experiment_can_include_another_relative_to_itself_and_override_its_keys()
+    {
+        var directory = RepositoryFiles.NewTemporaryDirectory();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "base"));
+            File.WriteAllText(Path.Combine(directory, "base", "common.conf"), "fedactors { rounds = 7, workers.count = 30 }");
+            File.WriteAllText(Path.Combine(directory, "base", "middle.conf"), "include \"common.conf\"\nfedactors.workers.byzantine = 3");
+            var child = Path.Combine(directory, "child.conf");
+            File.WriteAllText(child, "include \"base/middle.conf\"\nfedactors.rounds = 9");
+
+            var settings = ExperimentSettingsParser.Parse(ExperimentConfig.Load(child, []));
+
+            Assert.Equal((9, 30, 3), (settings.Rounds, settings.Workers, settings.Byzantine));
+
+            File.WriteAllText(child, "include \"base/none.conf\"");
+            var missing = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(child, []));
+            Assert.Equal(child, missing.KeyPath);
+            Assert.Contains(Path.Combine(directory, "base", "none.conf"), missing.Message);
+
+            File.WriteAllText(child, "include \"child.conf\"");
+            Assert.Contains("deep", Assert.Throws<ConfigException>(() => ExperimentConfig.Load(child, [])).Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

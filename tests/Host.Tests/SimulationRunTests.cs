@@ -148,6 +148,21 @@ public class SimulationRunTests
     }
 
     [Fact]
+    public void With_noisy_gradients_the_coordinate_median_saddle_attack_holds_gradient_descent_and_byzantine_pgd_escapes()
+    {
+        // Unattacked, gradient descent leaves this saddle by itself within about 30 rounds (noise-std 1).
+        var free = Run(RepositoryFiles.Experiment("saddle-pgd-noisy.conf"), "fedactors.rounds=150", "fedactors.attack.name=none").Csv;
+        var held = Run(RepositoryFiles.Experiment("saddle-pgd-noisy.conf"), "fedactors.rounds=150").Csv;
+        var perturbed = Run(RepositoryFiles.Experiment("saddle-pgd-noisy.conf"), "fedactors.rounds=150",
+            "fedactors.training.optimizer=byzantine-pgd").Csv;
+
+        Assert.InRange(Column(free, "param_error")[^1], 0.9, 1.1);
+        Assert.All(Column(held, "param_error"), distance => Assert.InRange(distance, 0, 0.1));
+        Assert.InRange(Column(perturbed, "param_error")[^1], 0.9, 1.1);
+        Assert.InRange(Column(perturbed, "train_loss")[^1], -0.5, -0.1);
+    }
+
+    [Fact]
     public void A_small_lenet_trains_on_fashion_mnist_through_the_actors_and_the_paper_widths_give_its_parameter_count()
     {
         var (csv, experiment) = Run(RepositoryFiles.Experiment("fashion-mnist-quick.conf"),

@@ -29,7 +29,7 @@ public static class ExperimentConfig
         {
             if (!File.Exists(experimentPath))
                 throw new ConfigException(experimentPath, "experiment file not found");
-            layers.Add((experimentPath, Parse(File.ReadAllText(experimentPath), experimentPath)));
+            layers.Add((experimentPath, Parse(File.ReadAllText(experimentPath), experimentPath, Path.GetDirectoryName(Path.GetFullPath(experimentPath)))));
         }
         foreach (var assignment in overrides)
             layers.Add(($"--set {assignment}", ParseOverride(assignment)));
@@ -70,16 +70,34 @@ public static class ExperimentConfig
         return Parse($"{key} = {value}", $"--set {assignment}");
     }
 
-    private static Config Parse(string hocon, string origin)
+    /// <param name="directory">Where the text's <c>include "FILE"</c> paths start from: the experiment file's folder, or
+    /// the working directory for text that comes from no file.</param>
+    private static Config Parse(string hocon, string origin, string? directory = null)
     {
         try
         {
-            return ConfigurationFactory.ParseString(hocon);
+            return ConfigurationFactory.ParseString(hocon, include => Include(include, directory ?? Directory.GetCurrentDirectory(), origin, 1));
         }
         catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException or ArgumentException)
         {
             throw new ConfigException(origin, $"not valid HOCON: {e.Message}");
         }
+    }
+
+    private const int MaxIncludeDepth = 16;
+
+    /// <summary>
+    /// <c>include "FILE"</c>: the file's settings, FILE relative to the including file, so an experiment can be a few
+    /// keys changed on top of another (saddle-pgd-noisy.conf on saddle-pgd.conf). Keys after the include override it.
+    /// </summary>
+    private static HoconRoot Include(string include, string directory, string origin, int depth)
+    {
+        if (depth > MaxIncludeDepth)
+            throw new ConfigException(origin, $"includes nest more than {MaxIncludeDepth} deep (does a file include itself?)");
+        var path = Path.GetFullPath(Path.Combine(directory, include.Trim().Trim('"')));
+        if (!File.Exists(path))
+            throw new ConfigException(origin, $"included file not found: {path}");
+        return Parser.Parse(File.ReadAllText(path), nested => Include(nested, Path.GetDirectoryName(path)!, path, depth + 1));
     }
 
     private static void CheckKnownKeys(Config layer, string origin)

@@ -322,6 +322,7 @@ public static class ExperimentSettingsParser
             SaddleMaxScale = read.DoubleOrAuto($"{a}.saddle.max-scale", min: 0),
             SaddleGridPoints = read.Int($"{a}.saddle.grid-points", min: 2),
             SaddleRefineSteps = read.Int($"{a}.saddle.refine-steps", min: 0),
+            SaddleMode = SaddleAttack.ParseMode(read.OneOf($"{a}.saddle.mode", [.. SaddleAttack.ModeNames])),
         };
 
         CheckAttackFitsRun(name, kind, parameters, task, workers, byzantine, trainingSeed);
