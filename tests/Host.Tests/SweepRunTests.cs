@@ -181,6 +181,26 @@ public sealed class SweepRunTests : IDisposable
     }
 
     [Fact]
+    public void Set_on_the_command_line_overrides_every_run_after_the_sweeps_own_set_but_not_a_swept_key()
+    {
+        var sweep = WriteSweep();
+        var results = Path.Combine(_folder, "short");
+
+        var exit = SweepCommand.Execute(sweep, results, TextWriter.Null, TextWriter.Null, interactive: false, "test",
+            extraSet: ["fedactors.rounds=2", "fedactors.eval.every=1"]);
+
+        Assert.Equal(Program.ExitOk, exit);
+        var runs = Directory.GetFiles(Path.Combine(results, SweepLayout.Runs), "metrics.csv", SearchOption.AllDirectories);
+        Assert.Equal(8, runs.Length);
+        Assert.All(runs, metrics => Assert.Equal(3, File.ReadAllLines(metrics).Length));
+
+        var error = new StringWriter();
+        Assert.Equal(Program.ExitInvalidInput, SweepCommand.Execute(sweep, results, TextWriter.Null, error, interactive: false, "test",
+            extraSet: ["fedactors.aggregator.rule=mean"]));
+        Assert.Contains("--set: 'fedactors.aggregator.rule=mean' sets fedactors.aggregator.rule", error.ToString());
+    }
+
+    [Fact]
     public void Plot_refuses_a_folder_that_is_neither_a_run_nor_a_sweep_naming_it()
     {
         var error = new StringWriter();

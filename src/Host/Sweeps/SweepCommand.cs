@@ -25,9 +25,15 @@ public static class SweepCommand
                 + "the others (add seeds or rules to the sweep file and run it again into the same folder). Runs are "
                 + "deterministic, so a kept run is the one this code would produce, unless the code changed since.",
         };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Override an experiment key in every run, after the sweep file's own set (repeatable), e.g. "
+                + "--set fedactors.rounds=5 for a quick trial of a sweep",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("sweep", "Run an experiment over a grid of rules x attacks x Byzantine fractions x seeds; write table.csv, table.md and plots")
         {
-            sweepFile, output, keepFinished,
+            sweepFile, output, keepFinished, set,
         };
         command.SetAction(parsed => Execute(
             parsed.GetValue(sweepFile)!.FullName,
@@ -36,7 +42,8 @@ public static class SweepCommand
             Console.Error,
             interactive: !Console.IsOutputRedirected,
             "fedactors " + string.Join(' ', args.Select(Program.QuoteArgument)),
-            parsed.GetValue(keepFinished)));
+            parsed.GetValue(keepFinished),
+            parsed.GetValue(set) ?? []));
         return command;
     }
 
@@ -44,13 +51,15 @@ public static class SweepCommand
     /// <param name="keepFinished">Skip the cells that <see cref="IsFinished"/> finds already run.</param>
     /// <returns><see cref="Program.ExitOk"/>; <see cref="Program.ExitRunFailed"/> when a run failed (the table records it);
     /// <see cref="Program.ExitInvalidInput"/> when the sweep file or a cell is invalid, before anything runs.</returns>
+    /// <param name="extraSet">The command line's <c>--set</c> overrides, applied after the sweep file's <c>set</c>.</param>
     public static int Execute(string sweepPath, string? outputDirectory, TextWriter output, TextWriter error, bool interactive, string command,
-        bool keepFinished = false)
+        bool keepFinished = false, IReadOnlyList<string>? extraSet = null)
     {
         SweepPlan plan;
         try
         {
-            plan = SweepPlan.Create(SweepDefinition.Load(sweepPath));
+            var definition = SweepDefinition.Load(sweepPath);
+            plan = SweepPlan.Create(definition.WithExtraSet(extraSet ?? []));
         }
         catch (ConfigException e)
         {

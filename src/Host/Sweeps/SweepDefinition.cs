@@ -73,13 +73,25 @@ public sealed record SweepDefinition(
         var fractions = Distinct("byzantine-fractions", List(config, "byzantine-fractions", required: true).Select(Fraction).ToArray());
         var seeds = Distinct("seeds", List(config, "seeds", required: true).Select(Seed).ToArray());
         var set = List(config, "set", required: false);
-        foreach (var assignment in set)
+        CheckNotSwept(set, $"{Root}.set");
+        return new SweepDefinition(Path.GetFullPath(sweepPath), experimentPath, rules, attacks, fractions, seeds, set);
+    }
+
+    /// <summary>This sweep with the command line's <c>--set</c> overrides after its own (the same checks as sweep.set).</summary>
+    public SweepDefinition WithExtraSet(IReadOnlyList<string> extra)
+    {
+        CheckNotSwept(extra, "--set");
+        return extra.Count == 0 ? this : this with { Set = [.. Set, .. extra] };
+    }
+
+    private static void CheckNotSwept(IEnumerable<string> assignments, string origin)
+    {
+        foreach (var assignment in assignments)
         {
             var key = assignment.Split('=', 2)[0].Trim();
             if (SweptKeys.Contains(key))
-                throw new ConfigException($"{Root}.set", $"'{assignment}' sets {key}, which every cell sets from the sweep's lists");
+                throw new ConfigException(origin, $"'{assignment}' sets {key}, which every cell sets from the sweep's lists");
         }
-        return new SweepDefinition(Path.GetFullPath(sweepPath), experimentPath, rules, attacks, fractions, seeds, set);
     }
 
     private static string Single(Config config, string key)
