@@ -204,6 +204,16 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void An_unknown_key_that_exists_in_another_block_is_pointed_there()
+    {
+        var error = Assert.Throws<ConfigException>(() => ExperimentConfig.FromText("", ["fedactors.data.path=/srv/fashion"]));
+
+        Assert.Equal("fedactors.data.path", error.KeyPath);
+        Assert.EndsWith("; did you mean fedactors.task.fashion-mnist.path?", error.Message);
+        Assert.DoesNotContain("did you mean", Assert.Throws<ConfigException>(() => ExperimentConfig.FromText("fedactors.data.pth = 1")).Message);
+    }
+
+    [Fact]
     public void A_missing_experiment_file_is_named()
     {
         var error = Assert.Throws<ConfigException>(() => ExperimentConfig.Load("/no/such/experiment.conf", []));

@@ -129,9 +129,32 @@ public static class ExperimentConfig
         {
             var childPath = $"{path}.{key}";
             if (!known.TryGetValue(key, out var referenceChild))
-                throw new ConfigException(childPath, $"unknown key in {origin}; known keys under {path}: {string.Join(", ", known.Keys)}");
+                throw new ConfigException(childPath, $"unknown key in {origin}; known keys under {path}: {string.Join(", ", known.Keys)}{ElsewhereHint(key)}");
             CheckAgainstReference(value, referenceChild, childPath, origin);
         }
+    }
+
+    /// <summary>
+    /// "; did you mean ..." with the reference's settings elsewhere of the same name (a key put in the wrong block,
+    /// e.g. fedactors.data.path for fedactors.task.fashion-mnist.path); empty when there is none.
+    /// </summary>
+    private static string ElsewhereHint(string key)
+    {
+        var matches = new List<string>();
+        void Search(HoconValue value, string path)
+        {
+            if (!value.IsObject())
+                return;
+            foreach (var (name, child) in value.GetObject().Items)
+            {
+                var childPath = $"{path}.{name}";
+                if (name == key && !child.IsObject())
+                    matches.Add(childPath);
+                Search(child, childPath);
+            }
+        }
+        Search(Reference.Root.GetObject().Items[Root], Root);
+        return matches.Count == 0 ? "" : $"; did you mean {string.Join(" or ", matches)}?";
     }
 
     private static Config FromResource(string name)
