@@ -4,9 +4,9 @@
 #   noisy gradients (saddle-pgd-noisy.conf): the same two against 8 omniscient colluders setting each coordinate's
 #   median to 0, and gradient descent without the attack and against its scaled-mean form.
 # Prints for each run the first round it is farther than 0.5 from the saddle, and its distance and train loss at the
-# last round, and draws docs/saddle-pgd.png and
-# docs/saddle-pgd-noisy.png (python3-matplotlib; skipped with --no-plots). Finished runs on disk are reused.
-# About 10 s a run on the project's 2 cores.
+# last round, and draws docs/saddle-pgd.png and docs/saddle-pgd-noisy.png (into --out instead when it is given;
+# python3-matplotlib; skipped with --no-plots). Finished runs on disk are reused. About 25 s for 3 seeds on the
+# project's 2 cores.
 #
 #   scripts/saddle.sh [--out results/saddle] [--seeds "1 2 3"] [--no-plots]
 set -euo pipefail
@@ -51,11 +51,13 @@ for s in $seeds; do
 done
 
 if [ "$plots" = 1 ]; then
+  figures=docs
+  [ "$out" = results/saddle ] || figures=$out
   dirs() { local l=$1 d="" s; for s in $seeds; do d="$d${d:+,}$out/$l-s$s"; done; echo "$d"; }
-  /usr/bin/python3 scripts/saddle_plot.py docs/saddle-pgd.png \
+  /usr/bin/python3 scripts/saddle_plot.py "$figures/saddle-pgd.png" \
     --title "Strict saddle, exact gradients, 4 of 20 colluding (saddle attack)" \
     "robust gradient descent (median)=$(dirs gd)" "ByzantinePGD (median)=$(dirs pgd)"
-  /usr/bin/python3 scripts/saddle_plot.py docs/saddle-pgd-noisy.png \
+  /usr/bin/python3 scripts/saddle_plot.py "$figures/saddle-pgd-noisy.png" \
     --title "Strict saddle, noisy gradients, 8 of 20 colluding" \
     "robust GD, attacked=$(dirs noisy-gd)" "ByzantinePGD, attacked=$(dirs noisy-pgd)" \
     "robust GD, no attack=$(dirs noisy-gd-no-attack)" "robust GD, scaled-mean saddle attack=$(dirs noisy-gd-scaled-mean)"
