@@ -138,10 +138,6 @@ public sealed class Experiment
         };
 
     /// <summary>
-    /// The same split for the same seed.data, whatever the training seed; iid keeps the stream it always had, so runs
-    /// from before the partition setting existed repeat exactly.
-    /// </summary>
-    /// <summary>
     /// Poisons a worker's shard here, before the actor system starts, so that settings only the data can refute (a
     /// bound given above the shard's largest feature) fail as a configuration error naming the attack and the worker.
     /// </summary>
@@ -157,6 +153,10 @@ public sealed class Experiment
         }
     }
 
+    /// <summary>
+    /// The same split for the same seed.data, whatever the training seed; iid keeps the stream it always had, so runs
+    /// from before the partition setting existed repeat exactly.
+    /// </summary>
     private static int[][] Partition(ExperimentSettings settings, Dataset train)
     {
         var seed = SeedMixer.Derive(settings.DataSeed, PartitionTag);
