@@ -17,6 +17,11 @@ one panel per corruption setting, from the runs of the two sweeps.
     /usr/bin/python3 scripts/bgmd_fashion_plot.py - results/bgmd-fashion-fixed-noise docs/bgmd-fashion-fixed-noise.png \
         --fixed-noise --weighted results/bgmd-fashion-fixed-noise-weighted --optimizer "plain SGD (momentum 0)" --seeds 1,2,3
 
+    # BGMD without memory (memory = none, the reference code's default) beside them; rules whose runs are missing are
+    # left out of a panel:
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-clean results/bgmd-fashion docs/bgmd-fashion-nomemory.png \
+        --no-memory results/bgmd-fashion-nomemory --no-memory-clean results/bgmd-nomemory-clean
+
     # the paper's LeNet, clean only (bgmd-fashion-lenet-clean-sweep.conf):
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-lenet-clean - docs/bgmd-lenet-clean.png \
         --model "LeNet (1.16M parameters)" --optimizer "plain SGD lr 0.01"
@@ -67,20 +72,20 @@ def load_mean(folders):
     return rounds, accuracy, any(run[2] for run in runs)
 
 
-def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",), model="MLP 784-128-10",
+def draw(panels, out, optimizer, variants=(), seeds=("1",), model="MLP 784-128-10",
          corruption="corrupted workers redrawn every round"):
+    """variants: (attacked sweep, clean sweep or run folder or None, label) of bgmd runs drawn beside the four rules."""
     fig, axes = plt.subplots(1, len(panels), figsize=(max(4 * len(panels), 6), 3.6), sharey=True, squeeze=False)
     axes = axes[0]
     for ax, (title, root, attack, fraction) in zip(axes, panels):
         cell = lambda sweep, rule: [os.path.join(sweep, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}") for seed in seeds]
         curves = [(cell(root, rule), label) for rule, label in RULES]
-        if weighted is not None:
-            # The weighted-memory sweep holds the attacked cells; the clean ones are another sweep's (or one run folder).
+        for attacked, clean, label in variants:
+            # A variant's sweep holds the attacked cells; the clean ones are another sweep's (or one run folder).
             if attack != "none":
-                curves.append((cell(weighted, "bgmd"), "BGMD, Huber memory (ours)"))
-            elif weighted_clean is not None:
-                clean = cell(weighted_clean, "bgmd") if os.path.isdir(os.path.join(weighted_clean, "runs")) else [weighted_clean]
-                curves.append((clean, "BGMD, Huber memory (ours)"))
+                curves.append((cell(attacked, "bgmd"), label))
+            elif clean is not None:
+                curves.append((cell(clean, "bgmd") if os.path.isdir(os.path.join(clean, "runs")) else [clean], label))
         for folders, label in curves:
             curve = load_mean(folders)
             if curve is None:
@@ -113,6 +118,8 @@ def main():
     parser.add_argument("data_out", nargs="?", help="the PNG for the data attacks")
     parser.add_argument("--weighted", help="a sweep of bgmd with memory = huber, drawn as a fifth curve")
     parser.add_argument("--weighted-clean", help="the clean sweep of bgmd with memory = huber, or one run folder")
+    parser.add_argument("--no-memory", help="a sweep of bgmd with memory = none, drawn as one more curve")
+    parser.add_argument("--no-memory-clean", help="the clean sweep of bgmd with memory = none, or one run folder")
     parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
     parser.add_argument("--seeds", default="1", help="comma-separated seeds whose curves are averaged (default 1)")
     parser.add_argument("--model", default="MLP 784-128-10", help="the model, for the title")
@@ -138,7 +145,10 @@ def main():
                    ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
     if not panels:
         parser.error("nothing to draw: give a clean folder or an attacked one")
-    draw(panels, args.out, args.optimizer, args.weighted, args.weighted_clean, seeds, args.model, corruption)
+    variants = [(attacked, clean, label) for attacked, clean, label in
+                [(args.weighted, args.weighted_clean, "BGMD, Huber memory (ours)"),
+                 (args.no_memory, args.no_memory_clean, "BGMD, no memory (reference code's default)")] if attacked is not None]
+    draw(panels, args.out, args.optimizer, variants, seeds, args.model, corruption)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
               ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),

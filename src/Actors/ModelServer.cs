@@ -32,6 +32,9 @@ public sealed class ModelServer
 
     public int ParameterCount => _model.ParameterCount;
 
+    /// <summary>The optimizer that applies each round's aggregate (its state is part of a checkpoint).</summary>
+    public IOptimizer Optimizer => _optimizer;
+
     /// <summary>The live parameters; only the coordinator writes them, between rounds.</summary>
     public float[] Parameters { get; }
 

@@ -2,6 +2,7 @@ using Akka.Configuration;
 using FedActors.Actors.Checkpoints;
 using FedActors.Host.Configuration;
 using FedActors.Host.Running;
+using FedActors.Learning;
 using Xunit;
 
 namespace FedActors.Host.Tests;
@@ -29,8 +30,9 @@ public class CheckpointResumeTests
         }
         """;
 
-    private static Running.Experiment Build() =>
-        Running.Experiment.Build(ExperimentSettingsParser.Parse(ExperimentConfig.FromText(Experiment)));
+    private static Running.Experiment Build(string optimizer = "sgd") =>
+        Running.Experiment.Build(ExperimentSettingsParser.Parse(ExperimentConfig.FromText(
+            Experiment + $"\nfedactors.training.optimizer = {optimizer}")));
 
     private static string[] WithoutTimings(string directory)
     {
@@ -40,15 +42,18 @@ public class CheckpointResumeTests
         return lines.Select(line => string.Join(',', keep.Select(i => line.Split(',')[i]))).ToArray();
     }
 
-    [Fact]
-    public async Task A_run_killed_after_its_checkpoint_and_resumed_gives_the_uninterrupted_runs_metrics()
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public async Task A_run_killed_after_its_checkpoint_and_resumed_gives_the_uninterrupted_runs_metrics(string optimizer)
     {
+        Assert.IsType(optimizer == "adam" ? typeof(AdamOptimizer) : typeof(SgdOptimizer), Build(optimizer).Server.Optimizer);
         var whole = RepositoryFiles.NewTemporaryDirectory();
         var running = RepositoryFiles.NewTemporaryDirectory();
         var killed = RepositoryFiles.NewTemporaryDirectory();
         try
         {
-            var outcome = await SimulationRunner.RunAsync(Build(), QuietActorSystem, whole);
+            var outcome = await SimulationRunner.RunAsync(Build(optimizer), QuietActorSystem, whole);
             Assert.True(outcome.Succeeded, outcome.Failed?.Reason);
 
             // A kill -9 leaves what is on disk at that instant. The metrics actor writes both metrics.csv and the
@@ -56,7 +61,7 @@ public class CheckpointResumeTests
             // before the last checkpoint: the first callback after a checkpoint exists. (Cancelling the run instead
             // left it to the machine's load whether the run got further before the actor system stopped.)
             var copied = false;
-            var second = await SimulationRunner.RunAsync(Build(), QuietActorSystem, running, onRound: _ =>
+            var second = await SimulationRunner.RunAsync(Build(optimizer), QuietActorSystem, running, onRound: _ =>
             {
                 if (copied || !File.Exists(Path.Combine(running, RunCheckpoint.FileName)))
                     return;
@@ -69,7 +74,7 @@ public class CheckpointResumeTests
             var checkpoint = RunCheckpoint.Read(killed);
             Assert.True(checkpoint.Round % 4 == 0 && checkpoint.Round < 40, $"checkpoint at round {checkpoint.Round}");
 
-            var resumed = await SimulationRunner.RunAsync(Build(), QuietActorSystem, killed, resumeFrom: checkpoint);
+            var resumed = await SimulationRunner.RunAsync(Build(optimizer), QuietActorSystem, killed, resumeFrom: checkpoint);
 
             Assert.True(resumed.Succeeded, resumed.Failed?.Reason);
             Assert.Equal(WithoutTimings(whole), WithoutTimings(killed));

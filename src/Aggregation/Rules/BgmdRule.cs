@@ -17,7 +17,8 @@ namespace FedActors.Aggregation;
 /// k columns without replacement with probability proportional to the score (Algorithm 2), from context.Random</description></item>
 /// <item><term>memory = mean</term><description>mean: m_hat is the plain row mean of the residual (eq. 8, the paper);
 /// huber: the residual rows averaged with Huber weights from their distance to the block's median instead (not in
-/// the paper; see below)</description></item>
+/// the paper; see below); none: no memory, the residual is dropped every round (the paper's reference code run with
+/// its default <c>memory_algo: null</c>)</description></item>
 /// <item><term>tolerance, max-iterations, smoothing</term><description>the Weiszfeld settings of <see cref="GeometricMedianRule"/></description></item>
 /// </list>
 /// <para>Per round (Algorithm 1, rows = the n present workers): G[i, :] = gamma x_i + m_hat; s_j = ||G[:, j]||^2,
@@ -51,6 +52,10 @@ namespace FedActors.Aggregation;
 /// With beta = 1 both memories are 0. It protects only against rows that are far on the block: an attacker that
 /// corrupts just the columns it expects to be left out keeps a share of up to f / ceil(n / 2). It costs a distance
 /// pass over the block and a weighted-sum pass over the rows.</para>
+/// <para>Why none: the paper's public code (anishacharya/BGMD-AISTATS-2022) makes the memory optional and its default
+/// configuration leaves it off, so a run of that code may well have had no memory. Without it the output is the
+/// block's geometric median and 0 elsewhere every round: as robust as the geometric median on the block, and the
+/// columns left out are not updated that round at all.</para>
 /// <para>Weights: the Weiszfeld weights of the block's rows. State: m_hat (d doubles), part of the checkpoint.
 /// Not translation-equivariant (column scores are uncentred norms, as in the paper). f is validated only: n &gt; 2f.</para>
 /// </remarks>
@@ -75,9 +80,9 @@ public sealed class BgmdRule : IStatefulRule
     /// <param name="beta">Fraction of coordinates kept, in (0, 1].</param>
     /// <param name="sampled">Sample columns proportionally to their score instead of taking the top k.</param>
     /// <param name="options">Weiszfeld settings.</param>
-    /// <param name="weightedMemory">Average the residual rows with Huber weights (see remarks) instead of the plain mean.</param>
+    /// <param name="memory">How the residual off the block becomes the memory (see remarks).</param>
     public BgmdRule(int f, double step = 1.0, double beta = 0.1, bool sampled = false, WeiszfeldOptions? options = null,
-        bool weightedMemory = false)
+        BgmdMemory memory = BgmdMemory.Mean)
     {
         ToleranceCheck.NonNegative(f, RuleName);
         if (!(step > 0 && double.IsFinite(step)))
@@ -86,11 +91,13 @@ public sealed class BgmdRule : IStatefulRule
             throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be in (0, 1]");
         Options = options ?? new WeiszfeldOptions();
         Options.Validate();
+        if (!Enum.IsDefined(memory))
+            throw new ArgumentOutOfRangeException(nameof(memory), memory, "not a memory of bgmd");
         F = f;
         Step = step;
         Beta = beta;
         Sampled = sampled;
-        WeightedMemory = weightedMemory;
+        MemoryRule = memory;
         MinimumRows = 2 * f + 1;
     }
 
@@ -106,10 +113,15 @@ public sealed class BgmdRule : IStatefulRule
         if (beta <= 0)
             throw new ArgumentException("parameter 'beta': must be in (0, 1]", "beta");
         var sampled = parameters.Choice("selection", "top-k", "top-k", "sampled") == "sampled";
-        var weightedMemory = parameters.Choice("memory", MeanMemory, MeanMemory, WeightedMemoryName) == WeightedMemoryName;
+        var memory = parameters.Choice("memory", "mean", "mean", "huber", "none") switch
+        {
+            "huber" => BgmdMemory.Huber,
+            "none" => BgmdMemory.None,
+            _ => BgmdMemory.Mean,
+        };
         var options = WeiszfeldOptions.Read(parameters);
         parameters.CheckAllRead(RuleName);
-        return new BgmdRule(f, step, beta, sampled, options, weightedMemory);
+        return new BgmdRule(f, step, beta, sampled, options, memory);
     }
 
     public int F { get; }
@@ -121,11 +133,8 @@ public sealed class BgmdRule : IStatefulRule
 
     public bool Sampled { get; }
 
-    /// <summary>The memory averages the residual rows with Huber weights (config memory = huber).</summary>
-    public bool WeightedMemory { get; }
-
-    private const string MeanMemory = "mean";
-    private const string WeightedMemoryName = "huber";
+    /// <summary>How the residual off the block becomes the memory (config memory = mean | huber | none).</summary>
+    public BgmdMemory MemoryRule { get; }
 
     public WeiszfeldOptions Options { get; }
 
@@ -187,7 +196,7 @@ public sealed class BgmdRule : IStatefulRule
         Array.Clear(output);
         for (var c = 0; c < k; c++)
             output[columns[c]] = (float)(gamma * median[c] + _memory[columns[c]]);
-        if (WeightedMemory)
+        if (MemoryRule == BgmdMemory.Huber)
         {
             // G's rows off S are gamma x_i + m and the weights are normalised to sum 1, so their weighted mean is
             // gamma sum_i w_i x_i + m. Distances on the block in x (gamma scales them all alike).
@@ -201,7 +210,7 @@ public sealed class BgmdRule : IStatefulRule
             for (var j = 0; j < d; j++)
                 _memory[j] = gamma * _weightedResidual[j] + _memory[j];
         }
-        else
+        else if (MemoryRule == BgmdMemory.Mean)
         {
             for (var j = 0; j < d; j++)
                 _memory[j] = gamma * sums[j] / n + _memory[j];
@@ -338,4 +347,17 @@ public sealed class BgmdRule : IStatefulRule
             _memory[j] = reader.ReadDouble();
         _columns = [];
     }
+}
+
+/// <summary>How <see cref="BgmdRule"/> turns the residual off the block into the memory added to the next round's rows.</summary>
+public enum BgmdMemory
+{
+    /// <summary>The plain row mean (the paper's eq. 8).</summary>
+    Mean,
+
+    /// <summary>The rows weighted by min(1, r / D_i), D_i a row's distance to the block's median (not in the paper).</summary>
+    Huber,
+
+    /// <summary>No memory: the residual is dropped.</summary>
+    None,
 }

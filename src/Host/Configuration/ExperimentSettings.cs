@@ -79,10 +79,14 @@ public sealed record TrainingSettings(int? BatchSize, double LearningRate, doubl
     public double CosineMinimum { get; init; }
     /// <summary>Radius of the projection ball around the initial parameters; null for none.</summary>
     public double? ProjectionRadius { get; init; }
-    /// <summary>sgd | byzantine-pgd.</summary>
+    /// <summary>sgd | adam | byzantine-pgd.</summary>
     public string Optimizer { get; init; } = "sgd";
+    public AdamSettings Adam { get; init; } = new(0.9, 0.999, 1e-8);
     public PgdSettings Pgd { get; init; } = new(0.05, 0.1, 0.5, 3, 30);
 }
+
+/// <summary>Adam's constants (see reference.conf, fedactors.training.adam).</summary>
+public sealed record AdamSettings(double Beta1, double Beta2, double Epsilon);
 
 /// <summary>ByzantinePGD's constants (see reference.conf, fedactors.training.byzantine-pgd).</summary>
 public sealed record PgdSettings(double Epsilon, double PerturbationRadius, double EscapeRadius, int Attempts, int AttemptSteps);

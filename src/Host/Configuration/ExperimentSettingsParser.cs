@@ -199,7 +199,11 @@ public static class ExperimentSettingsParser
             StepDecayFactor = read.Double($"{t}.step-decay.factor", min: 0, max: 1, minExclusive: true),
             CosineMinimum = read.Double($"{t}.cosine.minimum", min: 0),
             ProjectionRadius = read.Text($"{t}.projection-radius") == "off" ? null : read.Double($"{t}.projection-radius", min: 0, minExclusive: true),
-            Optimizer = read.OneOf($"{t}.optimizer", ["sgd", "byzantine-pgd"]),
+            Optimizer = read.OneOf($"{t}.optimizer", ["sgd", "adam", "byzantine-pgd"]),
+            Adam = new AdamSettings(
+                read.Double($"{t}.adam.beta1", min: 0, max: 1, maxExclusive: true),
+                read.Double($"{t}.adam.beta2", min: 0, max: 1, maxExclusive: true),
+                read.Double($"{t}.adam.epsilon", min: 0, minExclusive: true)),
             Pgd = new PgdSettings(
                 read.Double($"{t}.byzantine-pgd.epsilon", min: 0, minExclusive: true),
                 read.Double($"{t}.byzantine-pgd.perturbation-radius", min: 0, minExclusive: true),

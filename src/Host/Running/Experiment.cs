@@ -121,8 +121,15 @@ public sealed class Experiment
             "cosine" => new LearningRateSchedule.Cosine(training.LearningRate, settings.Rounds, training.CosineMinimum),
             _ => new LearningRateSchedule.Constant(training.LearningRate),
         };
-        return new SgdOptimizer(parameters, training.LearningRate, training.Momentum, training.WeightDecay, schedule,
-            training.ProjectionRadius is null ? [] : initial, training.ProjectionRadius ?? 0);
+        ReadOnlySpan<float> ballCenter = training.ProjectionRadius is null ? [] : initial;
+        if (training.Optimizer == "adam")
+        {
+            var adam = training.Adam;
+            return new AdamOptimizer(parameters, training.LearningRate, adam.Beta1, adam.Beta2, adam.Epsilon, training.WeightDecay, schedule,
+                ballCenter, training.ProjectionRadius ?? 0);
+        }
+        return new SgdOptimizer(parameters, training.LearningRate, training.Momentum, training.WeightDecay, schedule, ballCenter,
+            training.ProjectionRadius ?? 0);
     }
 
     private static (IModel Model, Dataset Train, Dataset? Test, float[]? ThetaStar) BuildTask(TaskSettings task, ulong dataSeed) =>

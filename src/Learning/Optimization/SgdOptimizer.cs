@@ -6,11 +6,11 @@ namespace FedActors.Learning;
 /// Arithmetic is in double; the velocity is stored as float and the update uses the stored value, so
 /// <see cref="Velocity"/> and <see cref="Steps"/> together with the parameters are the complete optimizer state.
 /// Optionally the step size follows a <see cref="LearningRateSchedule"/>, and each update is followed by the projection
-/// onto the ball ||theta - center|| &lt;= radius (ByzantineSGD's projected step onto ||x - x_1|| &lt;= D).
+/// onto a <see cref="ProjectionBall"/>.
 /// </summary>
 public sealed class SgdOptimizer : IOptimizer
 {
-    private readonly float[]? _ballCenter;
+    private readonly ProjectionBall? _ball;
 
     public SgdOptimizer(int parameterCount, double learningRate, double momentum, double weightDecay)
         : this(parameterCount, learningRate, momentum, weightDecay, schedule: null, ballCenter: null, ballRadius: 0)
@@ -23,29 +23,10 @@ public sealed class SgdOptimizer : IOptimizer
         LearningRateSchedule? schedule, ReadOnlySpan<float> ballCenter, double ballRadius)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        if (!(learningRate > 0) || double.IsInfinity(learningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Must be positive and finite.");
-        }
-        if (!(momentum >= 0 && momentum < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Must be in [0, 1).");
-        }
-        if (!(weightDecay >= 0) || double.IsInfinity(weightDecay))
-        {
-            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Must be non-negative and finite.");
-        }
-
-        if (!ballCenter.IsEmpty)
-        {
-            if (ballCenter.Length != parameterCount)
-                throw new ArgumentException($"The ball's center has {ballCenter.Length} values, expected {parameterCount}.", nameof(ballCenter));
-            if (!(ballRadius > 0) || double.IsInfinity(ballRadius))
-                throw new ArgumentOutOfRangeException(nameof(ballRadius), ballRadius, "Must be positive and finite.");
-            _ballCenter = ballCenter.ToArray();
-            BallRadius = ballRadius;
-        }
-
+        OptimizerArguments.Positive(learningRate, nameof(learningRate));
+        OptimizerArguments.Decay(momentum, nameof(momentum));
+        OptimizerArguments.NonNegative(weightDecay, nameof(weightDecay));
+        _ball = ProjectionBall.Create(parameterCount, ballCenter, ballRadius);
         LearningRate = learningRate;
         Momentum = momentum;
         WeightDecay = weightDecay;
@@ -56,7 +37,7 @@ public sealed class SgdOptimizer : IOptimizer
     public LearningRateSchedule Schedule { get; }
 
     /// <summary>Radius of the projection ball; 0 when there is none.</summary>
-    public double BallRadius { get; }
+    public double BallRadius => _ball?.Radius ?? 0;
 
     /// <summary>Updates applied so far: the schedule's position.</summary>
     public long Steps { get; set; }
@@ -91,8 +72,7 @@ public sealed class SgdOptimizer : IOptimizer
             parameters[j] = (float)(parameters[j] - rate * v);
         }
         Steps++;
-        if (_ballCenter is not null)
-            ProjectOntoBall(parameters, _ballCenter, BallRadius);
+        _ball?.Project(parameters);
     }
 
     public void SaveState(BinaryWriter writer)
@@ -112,22 +92,5 @@ public sealed class SgdOptimizer : IOptimizer
         for (int j = 0; j < length; j++)
             Velocity[j] = reader.ReadSingle();
         Steps = steps;
-    }
-
-    /// <summary>theta = center + radius (theta - center) / ||theta - center|| when theta lies outside the ball.</summary>
-    public static void ProjectOntoBall(Span<float> parameters, ReadOnlySpan<float> center, double radius)
-    {
-        double squared = 0;
-        for (int j = 0; j < parameters.Length; j++)
-        {
-            double offset = parameters[j] - (double)center[j];
-            squared += offset * offset;
-        }
-        double distance = Math.Sqrt(squared);
-        if (distance <= radius)
-            return;
-        double shrink = radius / distance;
-        for (int j = 0; j < parameters.Length; j++)
-            parameters[j] = (float)(center[j] + shrink * (parameters[j] - (double)center[j]));
     }
 }

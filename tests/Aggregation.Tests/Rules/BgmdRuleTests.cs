@@ -7,9 +7,10 @@ public class BgmdRuleTests
     private static readonly WeiszfeldOptions Tight = new(Tolerance: 1e-12, MaxIterations: 5000);
 
     /// <summary>Algorithm 1 with top-k selection, plainly in double: G = gamma X + m, scores, block GM, memory.</summary>
-    /// <remarks>With <paramref name="weightedMemory"/>, the memory is the residual rows' mean weighted by
-    /// min(1, r / D_i), D_i the distance of row i to the block's median and r their lower median.</remarks>
-    private sealed class NaiveBgmd(double gamma, int k, bool weightedMemory = false)
+    /// <remarks>With <see cref="BgmdMemory.Huber"/>, the memory is the residual rows' mean weighted by
+    /// min(1, r / D_i), D_i the distance of row i to the block's median and r their lower median; with
+    /// <see cref="BgmdMemory.None"/> it stays 0.</remarks>
+    private sealed class NaiveBgmd(double gamma, int k, BgmdMemory memory = BgmdMemory.Mean)
     {
         private double[]? _memory;
 
@@ -33,8 +34,8 @@ public class BgmdRuleTests
             for (var c = 0; c < k; c++)
                 output[columns[c]] = median[c];
             for (var j = 0; j < d; j++)
-                _memory[j] = columns.Contains(j) ? 0
-                    : weightedMemory ? g.Select((row, i) => coefficients[i] * row[j]).Sum() : g.Average(row => row[j]);
+                _memory[j] = columns.Contains(j) || memory == BgmdMemory.None ? 0
+                    : memory == BgmdMemory.Huber ? g.Select((row, i) => coefficients[i] * row[j]).Sum() : g.Average(row => row[j]);
             return (output, columns);
         }
     }
@@ -87,13 +88,17 @@ public class BgmdRuleTests
     }
 
     [Theory]
-    [InlineData(1.0, 0.25, 1)]
-    [InlineData(0.05, 0.1, 2)]
-    public void Huber_memory_is_the_residual_rows_averaged_with_weights_from_their_distance_to_the_block_median(double gamma, double beta, int seed)
+    [InlineData(BgmdMemory.Huber, 1.0, 0.25, 1)]
+    [InlineData(BgmdMemory.Huber, 0.05, 0.1, 2)]
+    [InlineData(BgmdMemory.None, 1.0, 0.25, 1)]
+    [InlineData(BgmdMemory.None, 0.05, 0.1, 2)]
+    public void The_huber_memory_and_no_memory_match_the_plain_algorithm_over_rounds(BgmdMemory memory, double gamma, double beta, int seed)
     {
+        // Huber: the residual rows averaged with weights from their distance to the block median; none: the memory
+        // stays 0, so every round is the block's median alone and 0 elsewhere.
         const int n = 9, d = 40;
-        var rule = new BgmdRule(2, gamma, beta, options: Tight, weightedMemory: true);
-        var naive = new NaiveBgmd(gamma, rule.BlockSize(d), weightedMemory: true);
+        var rule = new BgmdRule(2, gamma, beta, options: Tight, memory: memory);
+        var naive = new NaiveBgmd(gamma, rule.BlockSize(d), memory);
         for (var t = 1; t <= 4; t++)
         {
             var rows = Gradients(n, d, seed * 10 + t);
@@ -111,6 +116,32 @@ public class BgmdRuleTests
     }
 
     [Fact]
+    public void Rows_1e6_away_reach_the_output_a_round_later_through_the_mean_memory_and_never_without_one()
+    {
+        // The outliers sit 1e6 away on every coordinate, so the block holds their displacement in round 1; off it the
+        // mean memory takes f/n of it, and those columns, now of the largest norm, are the block of round 2.
+        const int n = 21, f = 10, d = 200;
+        var center = NaiveRobust.Center(d, 4);
+        var rows = NaiveRobust.WithFarOutliers(NaiveRobust.Gaussian(n, d, seed: 5, sigma: 1, center: center), f, center, 1e6);
+        var honestMean = NaiveRobust.Mean(NaiveRobust.ToDouble(rows).Skip(f).ToArray());
+        double WorstError(BgmdMemory memory, int rounds)
+        {
+            var rule = new BgmdRule(f, beta: 0.1, memory: memory);
+            var worst = 0.0;
+            for (var t = 1; t <= rounds; t++)
+            {
+                var (output, _) = Run(rule, rows, t);
+                worst = Math.Max(worst, rule.LastColumns.Max(j => Math.Abs(output[j] - honestMean[j])));
+            }
+            return worst;
+        }
+        Assert.True(WorstError(BgmdMemory.Mean, 1) < 5, $"{WorstError(BgmdMemory.Mean, 1)}");
+        Assert.True(WorstError(BgmdMemory.Mean, 2) > 1e4, $"{WorstError(BgmdMemory.Mean, 2)}");
+        var error = WorstError(BgmdMemory.None, 5);
+        Assert.True(error < 5, $"{error}");
+    }
+
+    [Fact]
     public void Rows_1e6_away_enter_the_mean_memory_in_full_and_the_weighted_memory_hardly_at_all()
     {
         const int n = 21, f = 10, d = 200;
@@ -119,7 +150,7 @@ public class BgmdRuleTests
         var honestMean = NaiveRobust.Mean(NaiveRobust.ToDouble(rows).Skip(f).ToArray());
         double MemoryError(bool weighted)
         {
-            var rule = new BgmdRule(f, beta: 0.1, weightedMemory: weighted);
+            var rule = new BgmdRule(f, beta: 0.1, memory: weighted ? BgmdMemory.Huber : BgmdMemory.Mean);
             Run(rule, rows);
             return Enumerable.Range(0, d).Where(j => !rule.LastColumns.Contains(j)).Max(j => Math.Abs(rule.Memory[j] - honestMean[j]));
         }
@@ -136,7 +167,7 @@ public class BgmdRuleTests
         // Column 0 (norm^2 7) is the block; the 3 colluders sit on its median, which the 4 honest values surround, so
         // the Weiszfeld coefficients would give them all of the weight. Off the block they send 1, the honest 0.
         float[][] rows = [[0, 1], [0, 1], [0, 1], [-1, 0], [-1, 0], [1, 0], [2, 0]];
-        var rule = new BgmdRule(3, beta: 0.5, weightedMemory: true);
+        var rule = new BgmdRule(3, beta: 0.5, memory: BgmdMemory.Huber);
         Run(rule, rows);
         Assert.Equal([0], rule.LastColumns);
         // Distances 0, 0, 0, 1, 1, 1, 2: radius 1, weights 1 except 1/2 for the farthest row: 3 / 6.5.
@@ -354,14 +385,15 @@ public class BgmdRuleTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void One_shard_and_seven_shards_give_the_same_bits(bool weightedMemory)
+    [InlineData(BgmdMemory.Mean)]
+    [InlineData(BgmdMemory.Huber)]
+    [InlineData(BgmdMemory.None)]
+    public void One_shard_and_seven_shards_give_the_same_bits(BgmdMemory memory)
     {
         // k = 3500 columns: four blocks of 1024, so the block's own passes are split too (on a machine with 2 cores or more).
         var rounds = Enumerable.Range(0, 3).Select(t => Gradients(8, 35_000, 40 + t)).ToArray();
-        var one = new BgmdRule(2, step: 0.7, beta: 0.1, weightedMemory: weightedMemory);
-        var seven = new BgmdRule(2, step: 0.7, beta: 0.1, weightedMemory: weightedMemory);
+        var one = new BgmdRule(2, step: 0.7, beta: 0.1, memory: memory);
+        var seven = new BgmdRule(2, step: 0.7, beta: 0.1, memory: memory);
         for (var t = 0; t < rounds.Length; t++)
         {
             var a = Run(one, rounds[t], t + 1, shards: 1);
@@ -394,7 +426,7 @@ public class BgmdRuleTests
     [InlineData(1, 10, "beta", "1.5", "parameter 'beta'")]
     [InlineData(1, 10, "step", "0", "parameter 'step'")]
     [InlineData(1, 10, "selection", "random", "parameter 'selection'")]
-    [InlineData(1, 10, "memory", "median", "parameter 'memory'")]
+    [InlineData(1, 10, "memory", "median", "parameter 'memory': 'median' is not one of mean, huber, none")]
     [InlineData(1, 10, "smoothing", "2", "parameter 'smoothing'")]
     [InlineData(1, 10, "k", "5", "bgmd has no parameter 'k'")]
     public void Create_rejects_bad_parameters_and_impossible_f(int f, int n, string key, string value, string message)
@@ -409,8 +441,9 @@ public class BgmdRuleTests
     {
         var rule = BgmdRule.Create(1, 10, NaiveRobust.Parameters(("step", "0.01"), ("beta", "0.5"), ("selection", "sampled"), ("max-iterations", "50"),
             ("memory", "huber")));
-        Assert.True(rule.WeightedMemory);
-        Assert.False(BgmdRule.Create(1, 10, RuleParameters.Empty).WeightedMemory);
+        Assert.Equal(BgmdMemory.Huber, rule.MemoryRule);
+        Assert.Equal(BgmdMemory.Mean, BgmdRule.Create(1, 10, RuleParameters.Empty).MemoryRule);
+        Assert.Equal(BgmdMemory.None, BgmdRule.Create(1, 10, NaiveRobust.Parameters(("memory", "none"))).MemoryRule);
         Assert.Equal(0.01, rule.Step);
         Assert.Equal(0.5, rule.Beta);
         Assert.True(rule.Sampled);
