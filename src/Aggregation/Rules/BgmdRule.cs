@@ -53,8 +53,8 @@ namespace FedActors.Aggregation;
 /// corrupts just the columns it expects to be left out keeps a share of up to f / ceil(n / 2). It costs a distance
 /// pass over the block and a weighted-sum pass over the rows.</para>
 /// <para>Why none: the paper's public code (anishacharya/BGMD-AISTATS-2022) makes the memory optional and its default
-/// configuration leaves it off, so a run of that code may well have had no memory. Without it the output is the
-/// block's geometric median and 0 elsewhere every round: as robust as the geometric median on the block, and the
+/// configuration leaves it off, so a run of that code may well have had no memory. Without it the output is gamma
+/// times the block's geometric median and 0 elsewhere every round: as robust as the geometric median on the block, and the
 /// columns left out are not updated that round at all.</para>
 /// <para>Weights: the Weiszfeld weights of the block's rows. State: m_hat (d doubles), part of the checkpoint.
 /// Not translation-equivariant (column scores are uncentred norms, as in the paper). f is validated only: n &gt; 2f.</para>
@@ -97,7 +97,7 @@ public sealed class BgmdRule : IStatefulRule
         Step = step;
         Beta = beta;
         Sampled = sampled;
-        MemoryRule = memory;
+        MemoryKind = memory;
         MinimumRows = 2 * f + 1;
     }
 
@@ -134,7 +134,7 @@ public sealed class BgmdRule : IStatefulRule
     public bool Sampled { get; }
 
     /// <summary>How the residual off the block becomes the memory (config memory = mean | huber | none).</summary>
-    public BgmdMemory MemoryRule { get; }
+    public BgmdMemory MemoryKind { get; }
 
     public WeiszfeldOptions Options { get; }
 
@@ -196,7 +196,7 @@ public sealed class BgmdRule : IStatefulRule
         Array.Clear(output);
         for (var c = 0; c < k; c++)
             output[columns[c]] = (float)(gamma * median[c] + _memory[columns[c]]);
-        if (MemoryRule == BgmdMemory.Huber)
+        if (MemoryKind == BgmdMemory.Huber)
         {
             // G's rows off S are gamma x_i + m and the weights are normalised to sum 1, so their weighted mean is
             // gamma sum_i w_i x_i + m. Distances on the block in x (gamma scales them all alike).
@@ -210,7 +210,7 @@ public sealed class BgmdRule : IStatefulRule
             for (var j = 0; j < d; j++)
                 _memory[j] = gamma * _weightedResidual[j] + _memory[j];
         }
-        else if (MemoryRule == BgmdMemory.Mean)
+        else if (MemoryKind == BgmdMemory.Mean)
         {
             for (var j = 0; j < d; j++)
                 _memory[j] = gamma * sums[j] / n + _memory[j];
@@ -345,6 +345,9 @@ public sealed class BgmdRule : IStatefulRule
         _memory = new double[length];
         for (var j = 0; j < length; j++)
             _memory[j] = reader.ReadDouble();
+        // A memory saved by a rule that kept one would otherwise be released into this one's output.
+        if (MemoryKind == BgmdMemory.None && Array.Exists(_memory, value => value != 0))
+            throw new InvalidDataException("the saved state holds a memory; this bgmd has memory = none");
         _columns = [];
     }
 }

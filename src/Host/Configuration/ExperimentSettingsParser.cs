@@ -189,6 +189,11 @@ public static class ExperimentSettingsParser
             throw new ConfigException("fedactors.training.batch-size",
                 $"batch of {batch} is larger than the smallest worker shard ({smallestShard} samples = {task.TrainSamples} / {workers}); use a smaller batch or 'all'");
         const string t = "fedactors.training";
+        var optimizer = read.OneOf($"{t}.optimizer", ["sgd", "adam", "byzantine-pgd"]);
+        // Adam has no heavy-ball term (beta1 plays its part): a momentum left over from an SGD config would otherwise
+        // be ignored without a word.
+        if (optimizer == "adam" && read.Double($"{t}.momentum", min: 0, max: 1, maxExclusive: true) != 0)
+            throw new ConfigException($"{t}.momentum", "adam has no momentum (its first-moment decay is fedactors.training.adam.beta1); set it to 0");
         return new TrainingSettings(
             batch,
             read.Double($"{t}.learning-rate", min: 0, minExclusive: true),
@@ -199,7 +204,7 @@ public static class ExperimentSettingsParser
             StepDecayFactor = read.Double($"{t}.step-decay.factor", min: 0, max: 1, minExclusive: true),
             CosineMinimum = read.Double($"{t}.cosine.minimum", min: 0),
             ProjectionRadius = read.Text($"{t}.projection-radius") == "off" ? null : read.Double($"{t}.projection-radius", min: 0, minExclusive: true),
-            Optimizer = read.OneOf($"{t}.optimizer", ["sgd", "adam", "byzantine-pgd"]),
+            Optimizer = optimizer,
             Adam = new AdamSettings(
                 read.Double($"{t}.adam.beta1", min: 0, max: 1, maxExclusive: true),
                 read.Double($"{t}.adam.beta2", min: 0, max: 1, maxExclusive: true),

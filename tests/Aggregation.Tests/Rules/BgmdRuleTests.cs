@@ -333,6 +333,20 @@ public class BgmdRuleTests
     }
 
     [Fact]
+    public void A_saved_memory_is_refused_by_a_rule_without_memory()
+    {
+        var keeping = new BgmdRule(1, beta: 0.2);
+        Run(keeping, Gradients(7, 30, 1));
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            keeping.SaveState(writer);
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        var error = Assert.Throws<InvalidDataException>(() => new BgmdRule(1, beta: 0.2, memory: BgmdMemory.None).LoadState(reader));
+        Assert.Contains("memory = none", error.Message);
+    }
+
+    [Fact]
     public void Stays_near_the_honest_rows_on_its_block_when_f_rows_move_1e6_away()
     {
         const int n = 21, f = 10, d = 40;
@@ -441,9 +455,9 @@ public class BgmdRuleTests
     {
         var rule = BgmdRule.Create(1, 10, NaiveRobust.Parameters(("step", "0.01"), ("beta", "0.5"), ("selection", "sampled"), ("max-iterations", "50"),
             ("memory", "huber")));
-        Assert.Equal(BgmdMemory.Huber, rule.MemoryRule);
-        Assert.Equal(BgmdMemory.Mean, BgmdRule.Create(1, 10, RuleParameters.Empty).MemoryRule);
-        Assert.Equal(BgmdMemory.None, BgmdRule.Create(1, 10, NaiveRobust.Parameters(("memory", "none"))).MemoryRule);
+        Assert.Equal(BgmdMemory.Huber, rule.MemoryKind);
+        Assert.Equal(BgmdMemory.Mean, BgmdRule.Create(1, 10, RuleParameters.Empty).MemoryKind);
+        Assert.Equal(BgmdMemory.None, BgmdRule.Create(1, 10, NaiveRobust.Parameters(("memory", "none"))).MemoryKind);
         Assert.Equal(0.01, rule.Step);
         Assert.Equal(0.5, rule.Beta);
         Assert.True(rule.Sampled);

@@ -43,9 +43,33 @@ public class AdamOptimizerTests
             adam.Step(thetaAdam, [1e-4f, -1e-4f]);
             sgd.Step(thetaSgd, [1e-4f, -1e-4f]);
         }
-        Assert.Equal(-0.5, thetaAdam[0], 4);
-        Assert.Equal(0.5, thetaAdam[1], 4);
+        // 50 steps of lr * 1e-4 / (1e-4 + 1e-8) each.
+        Assert.Equal(-0.49995, thetaAdam[0], 1e-6);
+        Assert.Equal(0.49995, thetaAdam[1], 1e-6);
         Assert.Equal(-5e-5, thetaSgd[0], 8);
+    }
+
+    [Fact]
+    public void Epsilon_is_added_after_the_second_moment_is_bias_corrected()
+    {
+        // g = epsilon: PyTorch's step is lr * g / (|g| + eps) = lr / 2. Adding eps to sqrt(v) before dividing by
+        // sqrt(1 - beta2) would move it by about lr / 32.6.
+        var optimizer = new AdamOptimizer(1, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0);
+        float[] theta = [0f];
+        optimizer.Step(theta, [1e-6f]);
+        Assert.Equal(-0.05, theta[0], 1e-7);
+    }
+
+    [Fact]
+    public void The_schedule_gives_the_first_update_its_first_rate()
+    {
+        // Halved after every step: the first update moves by lr, the second by lr / 2 (both a unit sign step here).
+        var optimizer = new AdamOptimizer(1, 0.1, 0.9, 0.999, 1e-12, 0, new LearningRateSchedule.StepDecay(0.1, 0.5, 1));
+        float[] theta = [0f];
+        optimizer.Step(theta, [1f]);
+        Assert.Equal(-0.1, theta[0], 1e-7);
+        optimizer.Step(theta, [1f]);
+        Assert.Equal(-0.15, theta[0], 1e-7);
     }
 
     [Fact]
