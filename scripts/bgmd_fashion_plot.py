@@ -17,10 +17,9 @@ one panel per corruption setting, from the runs of the two sweeps.
     /usr/bin/python3 scripts/bgmd_fashion_plot.py - results/bgmd-fashion-fixed-noise docs/bgmd-fashion-fixed-noise.png \
         --fixed-noise --weighted results/bgmd-fashion-fixed-noise-weighted --optimizer "plain SGD (momentum 0)" --seeds 1,2,3
 
-    # BGMD without memory (memory = none, the reference code's default) beside them; rules whose runs are missing are
-    # left out of a panel:
-    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-clean results/bgmd-fashion docs/bgmd-fashion-nomemory.png \
-        --no-memory results/bgmd-fashion-nomemory --no-memory-clean results/bgmd-nomemory-clean
+    # the reference code's defaults (Adam, BGMD without memory) under its fixed noise, with their clean panel:
+    /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-fashion-adam-clean results/bgmd-fashion-adam \
+        docs/bgmd-fashion-adam.png --fixed-noise --optimizer "Adam lr 0.002, BGMD without memory (the reference code's defaults)"
 
     # the paper's LeNet, clean only (bgmd-fashion-lenet-clean-sweep.conf):
     /usr/bin/python3 scripts/bgmd_fashion_plot.py results/bgmd-lenet-clean - docs/bgmd-lenet-clean.png \
@@ -101,8 +100,11 @@ def draw(panels, out, optimizer, variants=(), seeds=("1",), model="MLP 784-128-1
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("test accuracy (%)")
     averaged = f", mean of seeds {', '.join(seeds)}" if len(seeds) > 1 else ""
-    separator = ", " if len(panels) > 2 else "\n"
-    fig.suptitle(f"Fashion-MNIST, {model}, {optimizer},{separator}32 workers x batch 64, {corruption}{averaged}",
+    head = f"Fashion-MNIST, {model}, {optimizer},"
+    tail = f"32 workers x batch 64, {corruption}{averaged}"
+    # One line where it fits the figure's width (about 30 characters a panel), else two.
+    separator = " " if len(panels) > 2 and len(head) + len(tail) < 30 * len(panels) else "\n"
+    fig.suptitle(head + separator + tail,
                  fontsize=10 if len(panels) > 2 else 9)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -118,8 +120,6 @@ def main():
     parser.add_argument("data_out", nargs="?", help="the PNG for the data attacks")
     parser.add_argument("--weighted", help="a sweep of bgmd with memory = huber, drawn as a fifth curve")
     parser.add_argument("--weighted-clean", help="the clean sweep of bgmd with memory = huber, or one run folder")
-    parser.add_argument("--no-memory", help="a sweep of bgmd with memory = none, drawn as one more curve")
-    parser.add_argument("--no-memory-clean", help="the clean sweep of bgmd with memory = none, or one run folder")
     parser.add_argument("--optimizer", default="SGD momentum 0.9", help="the optimizer, for the title")
     parser.add_argument("--seeds", default="1", help="comma-separated seeds whose curves are averaged (default 1)")
     parser.add_argument("--model", default="MLP 784-128-10", help="the model, for the title")
@@ -145,9 +145,7 @@ def main():
                    ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
     if not panels:
         parser.error("nothing to draw: give a clean folder or an attacked one")
-    variants = [(attacked, clean, label) for attacked, clean, label in
-                [(args.weighted, args.weighted_clean, "BGMD, Huber memory (ours)"),
-                 (args.no_memory, args.no_memory_clean, "BGMD, no memory (reference code's default)")] if attacked is not None]
+    variants = [] if args.weighted is None else [(args.weighted, args.weighted_clean, "BGMD, Huber memory (ours)")]
     draw(panels, args.out, args.optimizer, variants, seeds, args.model, corruption)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
