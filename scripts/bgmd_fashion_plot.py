@@ -71,20 +71,20 @@ def load_mean(folders):
     return rounds, accuracy, any(run[2] for run in runs)
 
 
-def draw(panels, out, optimizer, variants=(), seeds=("1",), model="MLP 784-128-10",
+def draw(panels, out, optimizer, weighted=None, weighted_clean=None, seeds=("1",), model="MLP 784-128-10",
          corruption="corrupted workers redrawn every round"):
-    """variants: (attacked sweep, clean sweep or run folder or None, label) of bgmd runs drawn beside the four rules."""
     fig, axes = plt.subplots(1, len(panels), figsize=(max(4 * len(panels), 6), 3.6), sharey=True, squeeze=False)
     axes = axes[0]
     for ax, (title, root, attack, fraction) in zip(axes, panels):
         cell = lambda sweep, rule: [os.path.join(sweep, "runs", rule, attack, f"byz-{fraction}", f"seed-{seed}") for seed in seeds]
         curves = [(cell(root, rule), label) for rule, label in RULES]
-        for attacked, clean, label in variants:
-            # A variant's sweep holds the attacked cells; the clean ones are another sweep's (or one run folder).
+        if weighted is not None:
+            # The weighted-memory sweep holds the attacked cells; the clean ones are another sweep's (or one run folder).
             if attack != "none":
-                curves.append((cell(attacked, "bgmd"), label))
-            elif clean is not None:
-                curves.append((cell(clean, "bgmd") if os.path.isdir(os.path.join(clean, "runs")) else [clean], label))
+                curves.append((cell(weighted, "bgmd"), "BGMD, Huber memory (ours)"))
+            elif weighted_clean is not None:
+                clean = cell(weighted_clean, "bgmd") if os.path.isdir(os.path.join(weighted_clean, "runs")) else [weighted_clean]
+                curves.append((clean, "BGMD, Huber memory (ours)"))
         for folders, label in curves:
             curve = load_mean(folders)
             if curve is None:
@@ -145,8 +145,7 @@ def main():
                    ("gradient additive N(0, 100), 40 %", args.attacked, "additive-noise", "0.4")]
     if not panels:
         parser.error("nothing to draw: give a clean folder or an attacked one")
-    variants = [] if args.weighted is None else [(args.weighted, args.weighted_clean, "BGMD, Huber memory (ours)")]
-    draw(panels, args.out, args.optimizer, variants, seeds, args.model, corruption)
+    draw(panels, args.out, args.optimizer, args.weighted, args.weighted_clean, seeds, args.model, corruption)
     if args.data is not None:
         draw([("feature additive N(0, 100), 40 %", args.data, "feature-noise", "0.4"),
               ("impulse (90 % of pixels), 40 %", args.data, "impulse", "0.4"),

@@ -190,14 +190,15 @@ public static class ExperimentSettingsParser
                 $"batch of {batch} is larger than the smallest worker shard ({smallestShard} samples = {task.TrainSamples} / {workers}); use a smaller batch or 'all'");
         const string t = "fedactors.training";
         var optimizer = read.OneOf($"{t}.optimizer", ["sgd", "adam", "byzantine-pgd"]);
+        var momentum = read.Double($"{t}.momentum", min: 0, max: 1, maxExclusive: true);
         // Adam has no heavy-ball term (beta1 plays its part): a momentum left over from an SGD config would otherwise
         // be ignored without a word.
-        if (optimizer == "adam" && read.Double($"{t}.momentum", min: 0, max: 1, maxExclusive: true) != 0)
+        if (optimizer == "adam" && momentum != 0)
             throw new ConfigException($"{t}.momentum", "adam has no momentum (its first-moment decay is fedactors.training.adam.beta1); set it to 0");
         return new TrainingSettings(
             batch,
             read.Double($"{t}.learning-rate", min: 0, minExclusive: true),
-            read.Double($"{t}.momentum", min: 0, max: 1, maxExclusive: true),
+            momentum,
             read.Double($"{t}.weight-decay", min: 0))
         {
             Schedule = read.OneOf($"{t}.schedule", ["constant", "step-decay", "cosine"]),

@@ -22,10 +22,10 @@ public sealed class ByzantinePgdOptimizer : IOptimizer
     public ByzantinePgdOptimizer(double learningRate, double epsilon, double perturbationRadius, double escapeRadius,
         int attempts, int attemptSteps, DeterministicRandom random)
     {
-        CheckPositive(learningRate, nameof(learningRate));
-        CheckPositive(epsilon, nameof(epsilon));
-        CheckPositive(perturbationRadius, nameof(perturbationRadius));
-        CheckPositive(escapeRadius, nameof(escapeRadius));
+        OptimizerArguments.Positive(learningRate, nameof(learningRate));
+        OptimizerArguments.Positive(epsilon, nameof(epsilon));
+        OptimizerArguments.Positive(perturbationRadius, nameof(perturbationRadius));
+        OptimizerArguments.Positive(escapeRadius, nameof(escapeRadius));
         ArgumentOutOfRangeException.ThrowIfNegative(attempts);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attemptSteps);
         ArgumentNullException.ThrowIfNull(random);
@@ -180,11 +180,5 @@ public sealed class ByzantinePgdOptimizer : IOptimizer
             squared += difference * difference;
         }
         return Math.Sqrt(squared);
-    }
-
-    private static void CheckPositive(double value, string name)
-    {
-        if (!(value > 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(name, value, "Must be positive and finite.");
     }
 }

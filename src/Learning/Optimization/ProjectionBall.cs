@@ -23,8 +23,7 @@ public sealed class ProjectionBall
             return null;
         if (center.Length != parameterCount)
             throw new ArgumentException($"The ball's center has {center.Length} values, expected {parameterCount}.", nameof(center));
-        if (!(radius > 0) || double.IsInfinity(radius))
-            throw new ArgumentOutOfRangeException(nameof(radius), radius, "Must be positive and finite.");
+        OptimizerArguments.Positive(radius, nameof(radius));
         return new ProjectionBall(center.ToArray(), radius);
     }
 
