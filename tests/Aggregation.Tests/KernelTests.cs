@@ -105,13 +105,63 @@ public class KernelTests
     public void Order_statistics_select_the_values_of_both_ranks_and_average_between_them(int n)
     {
         const int d = 131; // two 64-column tiles and part of a third, off every lane count
-        var rows = AwkwardColumns(n, d, seed: n);
+        AssertBandsMatchSortedColumns(AwkwardColumns(n, d, seed: n),
+            [(0, 0), (0, n - 1), (n / 5, n - 1 - n / 5), ((n - 1) / 2, n / 2), (n - 1, n - 1), (n / 3, n / 3)]);
+    }
+
+    /// <summary>
+    /// Tiles whose first seven key bits at a rank repeat, change in one lane, change in every lane, straddle two values,
+    /// and sit at either end of the keys (huge magnitudes, infinities): the search of each tile starts from the bracket
+    /// where the previous tile's ended when every lane ended in one or two values, and must give the same ranks
+    /// whether the bracket holds every lane, misses one lane or misses all.
+    /// </summary>
+    [Fact]
+    public void Order_statistics_are_exact_whether_the_previous_tiles_bracket_holds_or_misses()
+    {
+        const int n = 200;
+        const int f = 40;
+        const int tile = 64;
+        var scales = new Func<int, float>[]
+        {
+            _ => 1f, _ => 1f, _ => 1f,
+            c => c == 10 ? 1e-6f : 1f, // one lane leaves the bracket
+            _ => 1f,
+            _ => 1e6f, _ => 1e6f, // every lane leaves it, then the new one holds
+            c => c % 2 == 0 ? 1f : 3f, c => c % 3 == 0 ? 3f : 1f, // the rank of f + 5-shifted rows straddles 2
+            _ => 3e37f, _ => 3e37f, // the top value of the bits: no room for a bracket above it
+            _ => -3e37f, _ => -3e37f, // the bottom value
+            c => c % 2 == 0 ? float.PositiveInfinity : 1e38f, _ => float.NegativeInfinity,
+            _ => 1f,
+        };
+        var random = new Random(5);
+        var d = scales.Length * tile;
+        var rows = new float[n][];
+        for (var i = 0; i < n; i++)
+        {
+            rows[i] = new float[d];
+            for (var j = 0; j < d; j++)
+            {
+                var scale = scales[j / tile](j % tile);
+                var value = random.NextSingle() + random.NextSingle() + random.NextSingle() - 1.5f + (i < f ? 5f : 0f);
+                rows[i][j] = float.IsInfinity(scale) ? scale : scale * value;
+            }
+        }
+        AssertBandsMatchSortedColumns(rows, [(f, n - 1 - f), ((n - 1) / 2, n / 2), (0, 0), (n - 1, n - 1), (f, f)]);
+    }
+
+    /// <summary>
+    /// Per column, the kernel's low and high values are the sorted column's values at the two ranks, bit for bit, and
+    /// its output is the mean of the values between them within float rounding.
+    /// </summary>
+    private static void AssertBandsMatchSortedColumns(float[][] rows, (int First, int Last)[] ranks)
+    {
+        var d = rows[0].Length;
         var matrix = TestData.Matrix(rows);
         var range = new CoordinateRange(0, d);
         // Ascending, -0 before +0: the order the kernel's keys define.
         var sortedColumns = Enumerable.Range(0, d)
             .Select(j => rows.Select(row => row[j]).OrderBy(v => v).ThenBy(v => float.IsNegative(v) ? 0 : 1).ToArray()).ToArray();
-        foreach (var (first, last) in new[] { (0, 0), (0, n - 1), (n / 5, n - 1 - n / 5), ((n - 1) / 2, n / 2), (n - 1, n - 1), (n / 3, n / 3) })
+        foreach (var (first, last) in ranks)
         {
             var output = new float[d];
             var low = new float[d];

@@ -18,7 +18,7 @@ namespace FedActors.Aggregation.Kernels;
 /// pass. The search stops as soon as every lane's rank can be read off in one more pass, usually after 14 to 16 bits
 /// on gradients, and with AVX-512 those first sixteen bits run on 16-bit halves of the keys, 32 coordinates per
 /// vector (<see cref="HalfSearch"/>), the first seven of them, for up to 255 rows, on bytes, a whole 64-column tile
-/// per vector (<see cref="ByteSearch"/>). A count is a compare and an add masked by it. Why counting rather than sorting: a counting pass is a load, a compare and an add per row, with no store and
+/// per vector (<see cref="ByteSearch"/>). A count is a compare and an add (or subtraction) of its result. Why counting rather than sorting: a counting pass is a load, a compare and an add per row, with no store and
 /// no data-dependent branch, where each compare-exchange of a sorting network stores both of its outputs; and the
 /// work is the same for ties, outliers at 1e30 or constant columns. Measured against Batcher's network (up to 1024
 /// rows) and transpose + introselect (above), which this replaced: about 2x faster at n = 200 and 2-3x at n = 2000
@@ -99,6 +99,7 @@ internal static class OrderStatistics
         var halfKeys = MemoryMarshal.Cast<double, short>(doubles.Slice(lanes, halves ? TileColumns * rows / 4 : 0));
         var byteKeys = MemoryMarshal.Cast<double, sbyte>(doubles.Slice(lanes + halfKeys.Length / 4, bytes ? TileColumns * rows / 8 : 0));
         HalfSearch.Start firstPair = default, secondPair = default;
+        ByteSearch.Guess lowGuess = default, highGuess = default;
         var kept = last - first + 1;
         // A median needs one search (its upper middle value is the next key up); a wider band searches both bounds.
         var twoSearches = last > first + 1;
@@ -117,7 +118,7 @@ internal static class OrderStatistics
                     HalfSearch.LoadKeysAndHalves(matrix, range.Start + offset, keys, halfKeys, byteKeys);
                     if (bytes)
                         ByteSearch.Run(ref MemoryMarshal.GetReference(byteKeys), rows, first, twoSearches ? last : -1, ref prefetch,
-                            out firstPair, out secondPair);
+                            ref lowGuess, ref highGuess, out firstPair, out secondPair);
                     else
                         firstPair = secondPair = HalfSearch.Start.Fresh(rows, first, twoSearches ? last : -1);
                 }
@@ -184,15 +185,7 @@ internal static class OrderStatistics
                     !counted, first, last, sums, columns, keptInts);
                 TLanes.Store(atMostLow, ref MemoryMarshal.GetReference(atMostLowCounts));
                 TLanes.Store(belowHigh, ref MemoryMarshal.GetReference(belowHighCounts));
-                for (var c = 0; c < columns; c++)
-                {
-                    var lowValue = lowValues[c];
-                    var highValue = highValues[c];
-                    // Equal keys: every kept value is that one value (counting ties from a sum would only add rounding).
-                    output[offset + c] = OrderKeys.Of(lowValue) == OrderKeys.Of(highValue)
-                        ? lowValue
-                        : (float)((sums[c] + Copies(atMostLowCounts[c] - first, lowValue) + Copies(last + 1 - belowHighCounts[c], highValue)) / kept);
-                }
+                BandMeans(sums[..columns], atMostLowCounts, belowHighCounts, lowValues, highValues, first, last, output.Slice(offset, columns));
             }
             if (band)
             {
@@ -644,12 +637,14 @@ internal static class OrderStatistics
         /// tile's bytes and hands each pair of groups its 16-bit searches.
         /// </summary>
         public static void Run(ref sbyte bytes, int rows, int first, int last, ref TilePrefetch prefetch,
-            out HalfSearch.Start firstPair, out HalfSearch.Start secondPair)
+            ref Guess lowGuess, ref Guess highGuess, out HalfSearch.Start firstPair, out HalfSearch.Start secondPair)
         {
-            var low = new Bounds(rows, first);
-            var high = new Bounds(rows, Math.Max(last, 0));
             var two = last >= 0;
+            var low = lowGuess.Start(ref bytes, rows, first, ref prefetch);
+            var high = two ? highGuess.Start(ref bytes, rows, last, ref prefetch) : new Bounds(rows, 0);
             NarrowCounts.Search(ref bytes, rows, ref low, ref high, two, ref prefetch);
+            lowGuess = Guess.After(low);
+            highGuess = two ? Guess.After(high) : default;
             var (lowFirst, lowSecond) = low.Widen(first);
             var (highFirst, highSecond) = high.Widen(Math.Max(last, 0));
             firstPair = new HalfSearch.Start(lowFirst, highFirst);
@@ -657,11 +652,71 @@ internal static class OrderStatistics
         }
 
         /// <summary>
+        /// Where the previous tile's search for a rank ended, for the next tile to try first. Along a gradient the scale
+        /// changes slowly from one tile to the next, and a value of these seven bits spans four binades, so the next
+        /// tile's keys of the rank usually have the same one or two values of them. When every lane of the previous
+        /// tile ended on one value g, or on g and g + 1, one pass counting the keys below g and below g + width (one or
+        /// two) checks whether every lane's key of the rank lies in [g, g + width); if so that bracket replaces the
+        /// first seven (or six) bisection passes; if not, the pass is wasted and the search starts afresh. On the
+        /// reference input this leaves two or three byte passes of the seven (docs/PERFORMANCE.md).
+        /// </summary>
+        public readonly struct Guess
+        {
+            private readonly sbyte _start;
+
+            /// <summary>0: no guess (the first tile, or lanes that ended further apart).</summary>
+            private readonly sbyte _width;
+
+            private Guess(sbyte start, sbyte width)
+            {
+                _start = start;
+                _width = width;
+            }
+
+            /// <summary>The next tile's guess after a search that ended with these bounds.</summary>
+            public static Guess After(in Bounds bounds)
+            {
+                if (!bounds.Decided)
+                    return default;
+                var lower = bounds.Lower;
+                var first = lower.ToScalar();
+                if (Vector512.EqualsAll(lower, Vector512.Create(first)))
+                    return Bracket(first, 1);
+                if (Vector512.EqualsAll(Vector512.Equals(lower, Vector512.Create(first)) | Vector512.Equals(lower, Vector512.Create((sbyte)(first + 1))), Vector512<sbyte>.AllBitsSet))
+                    return Bracket(first, 2);
+                if (Vector512.EqualsAll(Vector512.Equals(lower, Vector512.Create((sbyte)(first - 1))) | Vector512.Equals(lower, Vector512.Create(first)), Vector512<sbyte>.AllBitsSet))
+                    return Bracket(first - 1, 2);
+                return default;
+            }
+
+            // The keys' top bits run from -64 to 63; the bracket's end must be one of them too, as 64 would need the
+            // upper bound's sentinel.
+            private static Guess Bracket(int start, int width) =>
+                start >= -(1 << (Bits - 1)) && start + width < 1 << (Bits - 1) ? new Guess((sbyte)start, (sbyte)width) : default;
+
+            /// <summary>The search for rank k: the guessed bracket where every lane's key lies in it, else a fresh search.</summary>
+            public Bounds Start(ref sbyte bytes, int rows, int k, ref TilePrefetch prefetch)
+            {
+                if (_width == 0)
+                    return new Bounds(rows, k);
+                prefetch.Some();
+                var start = Vector512.Create(_start);
+                var end = Vector512.Create((sbyte)(_start + _width));
+                var (belowStart, belowEnd) = NarrowCounts.Below(ref bytes, rows, start, end);
+                var inside = Vector512.LessThanOrEqual(belowStart.AsByte(), Vector512.Create((byte)k))
+                    & Vector512.GreaterThan(belowEnd.AsByte(), Vector512.Create((byte)k));
+                return Vector512.EqualsAll(inside, Vector512<byte>.AllBitsSet)
+                    ? new Bounds(k, start, belowStart.AsByte(), end, belowEnd.AsByte(), _width - 2)
+                    : new Bounds(rows, k);
+            }
+        }
+
+        /// <summary>
         /// <see cref="RankSearch{TLanes, TVector, TSums}"/> on the top seven bits, values -64..63. The bits are decided by
         /// adding 1 &lt;&lt; bit to the lower bound rather than flipping them: the bound is a signed number whose bits
         /// below the next one to decide are those of -64, not zeros. The counts are unsigned.
         /// </summary>
-        private struct Bounds : INarrowBounds<sbyte>
+        public struct Bounds : INarrowBounds<sbyte>
         {
             private const int Span = 1 << (Bits - 1);
 
@@ -683,6 +738,25 @@ internal static class OrderStatistics
                 _belowUpper = Vector512.Create((byte)rows);
                 _bit = Bits - 1;
             }
+
+            /// <summary>
+            /// Bounds [lower, upper) found otherwise (<see cref="Guess"/>), upper - lower = 2 &lt;&lt; bit: the
+            /// bisection goes on from <paramref name="bit"/> as if it had narrowed to them itself.
+            /// </summary>
+            public Bounds(int k, Vector512<sbyte> lower, Vector512<byte> belowLower, Vector512<sbyte> upper, Vector512<byte> belowUpper, int bit)
+            {
+                _rank = k;
+                _lower = lower;
+                _belowLower = belowLower;
+                _upper = upper;
+                _belowUpper = belowUpper;
+                _bit = bit;
+            }
+
+            /// <summary>Whether all seven bits are decided: the lower bound is every lane's value of them.</summary>
+            public readonly bool Decided => _bit < 0;
+
+            public readonly Vector512<sbyte> Lower => _lower;
 
             public readonly bool Settled => _bit < 0
                 || Vector512.EqualsAll(Vector512.Equals(_belowLower, Vector512.Create((byte)_rank))
@@ -737,8 +811,11 @@ internal static class OrderStatistics
 
     /// <summary>
     /// The counting passes of <see cref="HalfSearch"/> (16-bit keys) and <see cref="ByteSearch"/> (8-bit keys): per
-    /// lane, how many of the rows' keys lie below a trial, one row a vector. Each count is a compare and an add masked by
-    /// it (as in <see cref="Keys512.CountIf"/>); byte counts wrap at 256 and are read as unsigned.
+    /// lane, how many of the rows' keys lie below a trial, one row a vector. Each count subtracts a compare's all-ones
+    /// lanes, on the two 256-bit halves of the row: on AMD Zen 4 a 512-bit compare into a mask register and an add
+    /// masked by it (<see cref="Keys512.CountIf"/>) took a third longer per row than two 256-bit compares into vectors
+    /// and two subtractions (a two-trial 16-bit pass: 0.92-0.98 against 0.64-0.74 ns a row in L1, and the trimmed mean
+    /// 10 % faster end to end; docs/PERFORMANCE.md). Byte counts wrap at 256 and are read as unsigned.
     /// </summary>
     private static class NarrowCounts
     {
@@ -747,6 +824,7 @@ internal static class OrderStatistics
         /// both search, one pass over the rows serves both; the one left over finishes alone.
         /// </summary>
         public static void Search<T, TBounds>(ref T keys, int rows, ref TBounds low, ref TBounds high, bool two, ref TilePrefetch prefetch)
+            where T : struct
             where TBounds : struct, INarrowBounds<T>
         {
             while (two && !low.Settled && !high.Settled)
@@ -764,6 +842,7 @@ internal static class OrderStatistics
         }
 
         private static void Finish<T, TBounds>(ref T keys, int rows, ref TBounds bounds, ref TilePrefetch prefetch)
+            where T : struct
             where TBounds : struct, INarrowBounds<T>
         {
             while (!bounds.Settled)
@@ -775,56 +854,58 @@ internal static class OrderStatistics
         }
 
         public static Vector512<T> Below<T>(ref T keys, int rows, Vector512<T> trial)
+            where T : struct
         {
             var lanes = Vector512<T>.Count;
-            // Four counts: the adds of consecutive rows do not wait on each other.
-            var below0 = Vector512<T>.Zero;
-            var below1 = below0;
-            var below2 = below0;
-            var below3 = below0;
-            var i = 0;
-            for (; i + 4 <= rows; i += 4)
+            var (trialLower, trialUpper) = (trial.GetLower(), trial.GetUpper());
+            // Two rows a step, two counts per half: the subtractions of consecutive rows do not wait on each other.
+            var lower0 = Vector256<T>.Zero;
+            var upper0 = lower0;
+            var lower1 = lower0;
+            var upper1 = lower0;
+            ref var row = ref keys;
+            ref var pairsEnd = ref Unsafe.Add(ref keys, rows / 2 * 2 * lanes);
+            while (Unsafe.IsAddressLessThan(ref row, ref pairsEnd))
             {
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes)), trial);
-                below1 = CountIfLess(below1, Vector512.LoadUnsafe(ref keys, (nuint)((i + 1) * lanes)), trial);
-                below2 = CountIfLess(below2, Vector512.LoadUnsafe(ref keys, (nuint)((i + 2) * lanes)), trial);
-                below3 = CountIfLess(below3, Vector512.LoadUnsafe(ref keys, (nuint)((i + 3) * lanes)), trial);
+                lower0 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row), trialLower);
+                upper0 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row, (nuint)(lanes / 2)), trialUpper);
+                lower1 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row, (nuint)lanes), trialLower);
+                upper1 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row, (nuint)(3 * lanes / 2)), trialUpper);
+                row = ref Unsafe.Add(ref row, 2 * lanes);
             }
-            for (; i < rows; i++)
-                below0 = CountIfLess(below0, Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes)), trial);
-            return below0 + below1 + (below2 + below3);
+            if (rows % 2 != 0)
+            {
+                lower0 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row), trialLower);
+                upper0 -= Vector256.LessThan(Vector256.LoadUnsafe(ref row, (nuint)(lanes / 2)), trialUpper);
+            }
+            return Vector512.Create(lower0 + lower1, upper0 + upper1);
         }
 
         /// <summary>The counts below two trials, each row loaded once for both.</summary>
         public static (Vector512<T> Low, Vector512<T> High) Below<T>(ref T keys, int rows, Vector512<T> lowTrial, Vector512<T> highTrial)
+            where T : struct
         {
             var lanes = Vector512<T>.Count;
-            var low0 = Vector512<T>.Zero;
-            var low1 = low0;
-            var high0 = low0;
-            var high1 = low0;
-            var i = 0;
-            for (; i + 2 <= rows; i += 2)
+            var (lowLower, lowUpper) = (lowTrial.GetLower(), lowTrial.GetUpper());
+            var (highLower, highUpper) = (highTrial.GetLower(), highTrial.GetUpper());
+            var lowOfLower = Vector256<T>.Zero;
+            var lowOfUpper = lowOfLower;
+            var highOfLower = lowOfLower;
+            var highOfUpper = lowOfLower;
+            ref var row = ref keys;
+            ref var end = ref Unsafe.Add(ref keys, rows * lanes);
+            while (Unsafe.IsAddressLessThan(ref row, ref end))
             {
-                var key = Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes));
-                var next = Vector512.LoadUnsafe(ref keys, (nuint)((i + 1) * lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-                low1 = CountIfLess(low1, next, lowTrial);
-                high1 = CountIfLess(high1, next, highTrial);
+                var lower = Vector256.LoadUnsafe(ref row);
+                var upper = Vector256.LoadUnsafe(ref row, (nuint)(lanes / 2));
+                lowOfLower -= Vector256.LessThan(lower, lowLower);
+                lowOfUpper -= Vector256.LessThan(upper, lowUpper);
+                highOfLower -= Vector256.LessThan(lower, highLower);
+                highOfUpper -= Vector256.LessThan(upper, highUpper);
+                row = ref Unsafe.Add(ref row, lanes);
             }
-            if (i < rows)
-            {
-                var key = Vector512.LoadUnsafe(ref keys, (nuint)(i * lanes));
-                low0 = CountIfLess(low0, key, lowTrial);
-                high0 = CountIfLess(high0, key, highTrial);
-            }
-            return (low0 + low1, high0 + high1);
+            return (Vector512.Create(lowOfLower, lowOfUpper), Vector512.Create(highOfLower, highOfUpper));
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<T> CountIfLess<T>(Vector512<T> count, Vector512<T> keys, Vector512<T> trial) =>
-            Vector512.ConditionalSelect(Vector512.LessThan(keys, trial), count + Vector512<T>.One, count);
     }
 
     /// <summary>kept[i] += the lanes (of the first <paramref name="columns"/>) where row i's key lies in [low, high].</summary>
@@ -906,9 +987,59 @@ internal static class OrderStatistics
         return TLanes.Select(TLanes.GreaterThan(atMost, TLanes.Broadcast(k + 1)), keyOfRank, next);
     }
 
+    /// <summary>
+    /// output[c] = the mean of column c's kept values: the band's sum plus the copies of each bound it left out, over the
+    /// number kept; or the low bound itself where both bounds are one key (every kept value is that value, and counting
+    /// ties from a sum would only add rounding). Eight columns at a time where vectors allow: one by one, each column
+    /// waited for its division, about 5 % of the trimmed mean's time. Both forms evaluate the same double expression in
+    /// the same order and round it once, so they give the same bits.
+    /// </summary>
+    private static void BandMeans(ReadOnlySpan<double> sums, ReadOnlySpan<int> atMostLow, ReadOnlySpan<int> belowHigh,
+        ReadOnlySpan<float> lowValues, ReadOnlySpan<float> highValues, int first, int last, Span<float> output)
+    {
+        var kept = (double)(last - first + 1);
+        var c = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var firstCopies = Vector256.Create(first);
+            var afterLast = Vector256.Create(last + 1);
+            var keptCount = Vector256.Create(kept);
+            for (; c + 8 <= output.Length; c += 8)
+            {
+                var lowValue = Vector256.Create(lowValues.Slice(c, 8));
+                var highValue = Vector256.Create(highValues.Slice(c, 8));
+                var lowCopies = Vector256.Create(atMostLow.Slice(c, 8)) - firstCopies;
+                var highCopies = afterLast - Vector256.Create(belowHigh.Slice(c, 8));
+                var lower = (Vector256.Create(sums.Slice(c, 4))
+                    + Copies(Vector256.WidenLower(lowCopies), Vector256.WidenLower(lowValue))
+                    + Copies(Vector256.WidenLower(highCopies), Vector256.WidenLower(highValue))) / keptCount;
+                var upper = (Vector256.Create(sums.Slice(c + 4, 4))
+                    + Copies(Vector256.WidenUpper(lowCopies), Vector256.WidenUpper(lowValue))
+                    + Copies(Vector256.WidenUpper(highCopies), Vector256.WidenUpper(highValue))) / keptCount;
+                // Equal bits are equal keys.
+                var oneKey = Vector256.Equals(lowValue.AsInt32(), highValue.AsInt32()).AsSingle();
+                Vector256.ConditionalSelect(oneKey, lowValue, Vector256.Narrow(lower, upper)).CopyTo(output[c..]);
+            }
+        }
+        for (; c < output.Length; c++)
+        {
+            var lowValue = lowValues[c];
+            var highValue = highValues[c];
+            output[c] = OrderKeys.Of(lowValue) == OrderKeys.Of(highValue)
+                ? lowValue
+                : (float)((sums[c] + Copies(atMostLow[c] - first, lowValue) + Copies(last + 1 - belowHigh[c], highValue)) / kept);
+        }
+    }
+
     /// <summary>count copies of a bound's value; none adds nothing, not 0 x an infinite bound.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Copies(int count, float value) => count == 0 ? 0 : count * (double)value;
+
+    /// <summary><see cref="Copies(int, float)"/> per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Copies(Vector256<long> count, Vector256<double> value) =>
+        Vector256.ConditionalSelect(Vector256.Equals(count, Vector256<long>.Zero).AsDouble(), Vector256<double>.Zero,
+            Vector256.ConvertToDouble(count) * value);
 
     /// <summary>
     /// Per lane, sums[c] = the kept values the band's sum covers, summed in double in row order (meaningless where the
