@@ -172,11 +172,10 @@ internal static class OrderStatistics
             TLanes.StoreValues(lowKey, ref MemoryMarshal.GetReference(lowValues));
             TLanes.StoreValues(highKey, ref MemoryMarshal.GetReference(highValues));
 
-            if (kept <= 2)
-            {
-                for (var c = 0; c < columns; c++)
-                    output[offset + c] = kept == 1 ? lowValues[c] : (float)(((double)lowValues[c] + highValues[c]) / 2);
-            }
+            if (kept == 1)
+                lowValues[..columns].CopyTo(output.Slice(offset, columns));
+            else if (kept == 2)
+                MiddleMeans(lowValues[..columns], highValues, output.Slice(offset, columns));
             else
             {
                 var counted = lowSearch.Counted && highSearch.Counted;
@@ -1029,6 +1028,30 @@ internal static class OrderStatistics
                 ? lowValue
                 : (float)((sums[c] + Copies(atMostLow[c] - first, lowValue) + Copies(last + 1 - belowHigh[c], highValue)) / kept);
         }
+    }
+
+    /// <summary>
+    /// output[c] = the mean of two values in double, rounded once: a median's two middle values. Eight columns at a
+    /// time where vectors allow (one by one, the loop held about 5 % of the median's profile samples), the same bits either way.
+    /// </summary>
+    private static void MiddleMeans(ReadOnlySpan<float> lowValues, ReadOnlySpan<float> highValues, Span<float> output)
+    {
+        var c = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var half = Vector256.Create(0.5);
+            for (; c + 8 <= output.Length; c += 8)
+            {
+                var low = Vector256.Create(lowValues.Slice(c, 8));
+                var high = Vector256.Create(highValues.Slice(c, 8));
+                // Halving is exact, so multiplying by 0.5 gives the division's bits.
+                var lower = (Vector256.WidenLower(low) + Vector256.WidenLower(high)) * half;
+                var upper = (Vector256.WidenUpper(low) + Vector256.WidenUpper(high)) * half;
+                Vector256.Narrow(lower, upper).CopyTo(output[c..]);
+            }
+        }
+        for (; c < output.Length; c++)
+            output[c] = (float)(((double)lowValues[c] + highValues[c]) / 2);
     }
 
     /// <summary>count copies of a bound's value; none adds nothing, not 0 x an infinite bound.</summary>
