@@ -727,20 +727,15 @@ internal static class OrderStatistics
             private int _bit;
 
             public Bounds(int rows, int k)
+                // Every key lies below 64 << 25, which a signed byte cannot hold; -64 stands for it as the upper bound, as
+                // no trial (always above the lower bound) is -64.
+                : this(k, Vector512.Create((sbyte)-Span), Vector512<byte>.Zero, Vector512.Create((sbyte)-Span), Vector512.Create((byte)rows), Bits - 1)
             {
-                _rank = k;
-                _lower = Vector512.Create((sbyte)-Span);
-                _belowLower = Vector512<byte>.Zero;
-                // Every key lies below 64 << 25, which a signed byte cannot hold; -64 stands for it, as no trial (always
-                // above the lower bound) is -64.
-                _upper = Vector512.Create((sbyte)-Span);
-                _belowUpper = Vector512.Create((byte)rows);
-                _bit = Bits - 1;
             }
 
             /// <summary>
-            /// Bounds [lower, upper) found otherwise (<see cref="Guess"/>), upper - lower = 2 &lt;&lt; bit: the
-            /// bisection goes on from <paramref name="bit"/> as if it had narrowed to them itself.
+            /// Bounds [lower, upper) found otherwise (<see cref="Guess"/>), upper - lower = 2^(bit + 1): the bisection goes
+            /// on from <paramref name="bit"/> as if it had narrowed to them itself.
             /// </summary>
             public Bounds(int k, Vector512<sbyte> lower, Vector512<byte> belowLower, Vector512<sbyte> upper, Vector512<byte> belowUpper, int bit)
             {
@@ -812,9 +807,10 @@ internal static class OrderStatistics
     /// The counting passes of <see cref="HalfSearch"/> (16-bit keys) and <see cref="ByteSearch"/> (8-bit keys): per
     /// lane, how many of the rows' keys lie below a trial, one row a vector. Each count subtracts a compare's all-ones
     /// lanes, on the two 256-bit halves of the row: on AMD Zen 4 a 512-bit compare into a mask register and an add
-    /// masked by it (<see cref="Keys512.CountIf"/>) took a third longer per row than two 256-bit compares into vectors
-    /// and two subtractions (a two-trial 16-bit pass: 0.92-0.98 against 0.64-0.74 ns a row in L1, and the trimmed mean
-    /// 10 % faster end to end; docs/PERFORMANCE.md). Byte counts wrap at 256 and are read as unsigned.
+    /// masked by it (<see cref="Keys512.CountIf"/>) took a third to a half longer per row than two 256-bit compares into
+    /// vectors and two subtractions (a two-trial 16-bit pass: 0.92-0.98 against 0.64-0.74 ns a row in the first-level
+    /// cache; the trimmed mean on one shard 16.4 -> 14.2 ms; docs/PERFORMANCE.md). Byte counts wrap at 256 and are read
+    /// as unsigned.
     /// </summary>
     private static class NarrowCounts
     {
@@ -990,8 +986,8 @@ internal static class OrderStatistics
     /// output[c] = the mean of column c's kept values: the band's sum plus the copies of each bound it left out, over the
     /// number kept; or the low bound itself where both bounds are one key (every kept value is that value, and counting
     /// ties from a sum would only add rounding). Eight columns at a time where vectors allow: one by one, each column
-    /// waited for its division, about 5 % of the trimmed mean's time. Both forms evaluate the same double expression in
-    /// the same order and round it once, so they give the same bits.
+    /// waited for its division, and the loop held about 5 % of the trimmed mean's profile samples. Both forms evaluate
+    /// the same double expression in the same order and round it once, so they give the same bits.
     /// </summary>
     private static void BandMeans(ReadOnlySpan<double> sums, ReadOnlySpan<int> atMostLow, ReadOnlySpan<int> belowHigh,
         ReadOnlySpan<float> lowValues, ReadOnlySpan<float> highValues, int first, int last, Span<float> output)
