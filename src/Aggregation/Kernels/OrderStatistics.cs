@@ -735,7 +735,10 @@ internal static class OrderStatistics
 
             /// <summary>
             /// Bounds [lower, upper) found otherwise (<see cref="Guess"/>), upper - lower = 2^(bit + 1): the bisection goes
-            /// on from <paramref name="bit"/> as if it had narrowed to them itself.
+            /// on from <paramref name="bit"/> as if it had narrowed to them itself. The lower bound need not have zeros
+            /// below the bit, as a bisection's would: trials here add the bit rather than set it, and a search leaves this
+            /// phase either with every bit decided or settled on its counts, so the halves' searches, whose trials set
+            /// bits, never try a key from these bounds.
             /// </summary>
             public Bounds(int k, Vector512<sbyte> lower, Vector512<byte> belowLower, Vector512<sbyte> upper, Vector512<byte> belowUpper, int bit)
             {
