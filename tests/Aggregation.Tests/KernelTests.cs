@@ -150,6 +150,28 @@ public class KernelTests
     }
 
     /// <summary>
+    /// A bracket two values wide starting at an odd value (the first tile's keys of rank f straddle 2.0, whose top seven
+    /// key bits are 31 below it and 32 above), which in the next tiles settles the search on its counts at once (exactly
+    /// f keys, the -5s, below it in every lane): the search is handed on with a lower bound a bisection would never reach.
+    /// </summary>
+    [Fact]
+    public void Order_statistics_are_exact_when_a_guessed_bracket_settles_the_search_at_once()
+    {
+        const int n = 200;
+        const int f = 40;
+        var rows = new float[n][];
+        for (var i = 0; i < n; i++)
+        {
+            rows[i] = new float[192];
+            for (var j = 0; j < 192; j++)
+                rows[i][j] = j < 64
+                    ? (i < f ? 1f + 0.001f * i : (j % 2 == 0 ? 1.5f : 2.5f) + 0.01f * i)
+                    : (i < f ? -5f : 1.5f + 0.005f * i + 0.001f * (j % 64));
+        }
+        AssertBandsMatchSortedColumns(rows, [(f, n - 1 - f), (f, f), ((n - 1) / 2, n / 2)]);
+    }
+
+    /// <summary>
     /// Per column, the kernel's low and high values are the sorted column's values at the two ranks, bit for bit, and
     /// its output is the mean of the values between them within float rounding.
     /// </summary>
